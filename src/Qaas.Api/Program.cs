@@ -1,0 +1,2 @@
+namespace Qaas.Api;
+public static class Program { public static void Main() {} }
