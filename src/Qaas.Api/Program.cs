@@ -1,2 +1,30 @@
+using Qaas.Api.Hosting;
+
 namespace Qaas.Api;
-public static class Program { public static void Main() {} }
+
+public static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        try
+        {
+            var app = await QaasHost.BuildAsync(args);
+            var embedded = app.Services.GetService<Qaas.Storage.Embedded.EmbeddedPostgres>();
+            try
+            {
+                await app.RunAsync();
+            }
+            finally
+            {
+                // Also when start-up fails after the embedded server came up (hosted services never stopped).
+                if (embedded is not null) await embedded.StopAsync();
+            }
+            return 0;
+        }
+        catch (ArgumentException e)
+        {
+            Console.Error.WriteLine(e.Message);
+            return 2;
+        }
+    }
+}

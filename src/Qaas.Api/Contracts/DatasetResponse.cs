@@ -1,0 +1,6 @@
+using Qaas.Api.Datasets;
+
+namespace Qaas.Api.Contracts;
+
+public sealed record DatasetResponse(Guid Id, string Name, string Sha256, long SizeBytes, string Format, int Samples,
+    IReadOnlyList<DatasetArray> Arrays, DateTimeOffset CreatedAt);

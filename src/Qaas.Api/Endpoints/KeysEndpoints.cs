@@ -1,0 +1,52 @@
+using Microsoft.EntityFrameworkCore;
+using Qaas.Api.Auth;
+using Qaas.Api.Contracts;
+using Qaas.Api.Hosting;
+using Qaas.Api.Problems;
+using Qaas.Storage;
+using Qaas.Storage.Entities;
+
+namespace Qaas.Api.Endpoints;
+
+/// <summary>Admin: POST/GET/DELETE /v1/keys. The secret is returned once, at creation.</summary>
+public static class KeysEndpoints
+{
+    public static void MapKeys(this IEndpointRouteBuilder app)
+    {
+        var g = app.MapGroup("/v1/keys").WithTags("Admin").RequireAuthorization(QaasClaims.AdminPolicy);
+        g.MapPost("", Create).Accepts<KeyRequest>("application/json").Produces<CreatedKeyResponse>(201).ProducesProblem(400).ProducesProblem(404);
+        g.MapGet("", List).Produces<List<KeyResponse>>();
+        g.MapDelete("/{id:guid}", Revoke).Produces(204).ProducesProblem(404);
+    }
+
+    private static async Task<IResult> Create(HttpRequest request, QaasDbContext db, CancellationToken ct)
+    {
+        var body = await StrictBody.ReadAsync<KeyRequest>(request, ct);
+        var role = body.Role ?? Roles.Member;
+        if (!Roles.IsValid(role)) throw ApiProblemException.Field("role", $"must be '{Roles.Admin}' or '{Roles.Member}'.");
+        var tenantId = body.TenantId ?? request.HttpContext.User.GetTenantId();
+        if (!await db.Tenants.AnyAsync(t => t.Id == tenantId, ct)) throw new ApiProblemException(404, $"tenantId: tenant {tenantId} was not found.");
+        var secret = ApiKeySecrets.Generate();
+        var key = BootstrapApiKey.NewKey(tenantId, string.IsNullOrWhiteSpace(body.Name) ? "key" : body.Name.Trim(), secret, role);
+        key.CreatedAt = Timestamps.Now();
+        db.ApiKeys.Add(key);
+        await db.SaveChangesAsync(ct);
+        return Results.Created($"/v1/keys/{key.Id}", new CreatedKeyResponse(key.Id, key.Name, key.Prefix, key.Role, key.TenantId, key.CreatedAt, secret));
+    }
+
+    private static async Task<List<KeyResponse>> List(Guid? tenantId, QaasDbContext db, CancellationToken ct)
+    {
+        var q = db.ApiKeys.AsNoTracking();
+        if (tenantId is not null) q = q.Where(k => k.TenantId == tenantId);
+        return (await q.OrderBy(k => k.CreatedAt).ToListAsync(ct))
+            .Select(k => new KeyResponse(k.Id, k.Name, k.Prefix, k.Role, k.TenantId, k.CreatedAt, k.RevokedAt)).ToList();
+    }
+
+    private static async Task<IResult> Revoke(Guid id, QaasDbContext db, CancellationToken ct)
+    {
+        var key = await db.ApiKeys.FirstOrDefaultAsync(k => k.Id == id, ct) ?? throw ApiProblemException.NotFound("API key", id);
+        key.RevokedAt ??= Timestamps.Now();
+        await db.SaveChangesAsync(ct);
+        return Results.NoContent();
+    }
+}

@@ -1,0 +1,35 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+using Qaas.Api.Datasets;
+using Qaas.Api.Inspection;
+using Qaas.Storage.Blobs;
+
+namespace Qaas.Api.Problems;
+
+/// <summary>Turns exceptions into problem details; anything caused by the request is a 4xx, never a 500.</summary>
+public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken ct)
+    {
+        var (status, title, detail, errors) = exception switch
+        {
+            ApiProblemException p => (p.Status, p.Title, p.Detail, p.Errors),
+            BlobTooLargeException b => (413, "Payload too large", b.Message, null),
+            ModelFormatException m => (400, "Invalid model", m.Message, null),
+            DatasetFormatException d => (400, "Invalid dataset", d.Message, null),
+            JsonException j => (400, "Malformed JSON", JsonProblem.Describe(j), null),
+            BadHttpRequestException b => (b.StatusCode, "Bad request", b.Message, null),
+            InvalidDataException z => (400, "Bad request", z.Message, null),
+            OperationCanceledException when context.RequestAborted.IsCancellationRequested => (499, "Client closed request", "The request was aborted.", null),
+            _ => (500, "Internal server error", "An unexpected error occurred; see the server log.", (IDictionary<string, string[]>?)null),
+        };
+        if (status >= 500) logger.LogError(exception, "Unhandled error on {Method} {Path}", context.Request.Method, context.Request.Path);
+        if (context.Response.HasStarted) return true;
+        context.Response.StatusCode = status;
+        var pd = errors is null
+            ? new ProblemDetails { Status = status, Title = title, Detail = detail }
+            : new ValidationProblemDetails(errors) { Status = status, Title = title, Detail = detail };
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = pd, Exception = exception });
+    }
+}

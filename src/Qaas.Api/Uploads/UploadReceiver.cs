@@ -1,0 +1,125 @@
+using System.IO.Compression;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+using Qaas.Api.Hosting;
+using Qaas.Api.Problems;
+using Qaas.Storage.Blobs;
+
+namespace Qaas.Api.Uploads;
+
+/// <summary>
+/// Spools an upload (raw body, multipart/form-data, or a .zip in either) to a temp folder, streaming, with the size limit
+/// enforced as bytes arrive. Inspection needs a file on disk anyway, and a rejected upload then leaves nothing in the database.
+/// </summary>
+public sealed class UploadReceiver(IOptions<QaasOptions> options)
+{
+    private static readonly byte[] ZipMagic = "PK\u0003\u0004"u8.ToArray();
+
+    /// <param name="rawName">Name given to a raw (non-multipart, non-zip) body.</param>
+    public async Task<UploadedFiles> ReceiveAsync(HttpRequest request, string rawName, string? multipartField, bool expandZips, CancellationToken ct)
+    {
+        var limit = options.Value.MaxUploadBytes;
+        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
+            sizeFeature.MaxRequestBodySize = null; // our own limit below gives a problem-details 413
+        if (request.ContentLength > limit) throw new BlobTooLargeException(limit);
+
+        var mediaType = MediaTypeHeaderValue.TryParse(request.ContentType, out var mt) ? mt.MediaType.Value?.ToLowerInvariant() : null;
+        if (mediaType is not ("application/octet-stream" or "application/zip" or "application/x-zip-compressed" or "multipart/form-data"))
+            throw new ApiProblemException(415,
+                $"Content-Type '{request.ContentType}' is not accepted; send application/octet-stream, application/zip or multipart/form-data.",
+                title: "Unsupported media type");
+
+        var dir = Path.Combine(Path.GetTempPath(), "qaas-upload-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        var files = new UploadedFiles(dir);
+        try
+        {
+            if (mediaType == "multipart/form-data")
+                await ReceiveMultipartAsync(request, mt!, files, multipartField, limit, ct);
+            else
+                await SaveAsync(request.Body, rawName, files, limit, ct);
+            if (files.Files.Count == 0) throw ApiProblemException.Field(multipartField ?? "body", "no file was uploaded.");
+            if (expandZips) await ExpandZipsAsync(files, limit, ct);
+            return files;
+        }
+        catch
+        {
+            files.Dispose();
+            throw;
+        }
+    }
+
+    private static async Task ReceiveMultipartAsync(HttpRequest request, MediaTypeHeaderValue mt, UploadedFiles files, string? onlyField, long limit, CancellationToken ct)
+    {
+        var boundary = HeaderUtilities.RemoveQuotes(mt.Boundary).Value;
+        if (string.IsNullOrEmpty(boundary)) throw new ApiProblemException(400, "multipart/form-data without a boundary.");
+        var reader = new MultipartReader(boundary, request.Body) { BodyLengthLimit = null };
+        MultipartSection? section;
+        while ((section = await reader.ReadNextSectionAsync(ct)) is not null)
+        {
+            if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var cd) || !cd.IsFileDisposition()) continue;
+            var field = HeaderUtilities.RemoveQuotes(cd.Name).Value;
+            if (onlyField is not null && field != onlyField) continue;
+            var fileName = HeaderUtilities.RemoveQuotes(cd.FileNameStar.HasValue ? cd.FileNameStar : cd.FileName).Value;
+            var name = SafeFileName.Check(Path.GetFileName(fileName ?? field), "file");
+            await SaveAsync(section.Body, name, files, limit, ct);
+        }
+    }
+
+    private static async Task SaveAsync(Stream source, string name, UploadedFiles files, long limit, CancellationToken ct)
+    {
+        if (files.Files.ContainsKey(name)) throw ApiProblemException.Field("file", $"'{name}' was uploaded twice.");
+        var path = Path.Combine(files.Directory, name);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        await using (var target = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
+        {
+            var buffer = new byte[1 << 16];
+            int n;
+            while ((n = await source.ReadAsync(buffer, ct)) > 0)
+            {
+                files.TotalBytes += n;
+                if (files.TotalBytes > limit) throw new BlobTooLargeException(limit);
+                await target.WriteAsync(buffer.AsMemory(0, n), ct);
+            }
+        }
+        files.Files[name] = path;
+    }
+
+    /// <summary>Every uploaded .zip (by magic bytes) is replaced by its entries.</summary>
+    private static async Task ExpandZipsAsync(UploadedFiles files, long limit, CancellationToken ct)
+    {
+        foreach (var (name, path) in files.Files.ToList())
+        {
+            if (!await IsZipAsync(path, ct)) continue;
+            files.Files.Remove(name);
+            var archive = Path.Combine(files.Directory, ".archive-" + Guid.NewGuid().ToString("N")); // its entries may reuse its name
+            File.Move(path, archive);
+            using (var zip = ZipFile.OpenRead(archive))
+            {
+                long expanded = 0;
+                var entries = zip.Entries.Where(e => !e.FullName.EndsWith('/')).ToList();
+                // A zip of a folder ("model/x.onnx", "model/x.onnx.data"): drop the shared top folder.
+                var tops = entries.Select(e => e.FullName.Replace('\\', '/').Split('/')).ToList();
+                var strip = tops.Count > 0 && tops.All(p => p.Length > 1 && p[0] == tops[0][0]) ? tops[0][0].Length + 1 : 0;
+                foreach (var entry in entries)
+                {
+                    var entryName = SafeFileName.Check(entry.FullName.Replace('\\', '/')[strip..], "zip entry");
+                    expanded += entry.Length;
+                    if (expanded > limit) throw new BlobTooLargeException(limit);
+                    await using var s = entry.Open();
+                    await SaveAsync(s, entryName, files, limit + files.TotalBytes, ct);
+                }
+            }
+            File.Delete(archive);
+        }
+    }
+
+    public static async Task<bool> IsZipAsync(string path, CancellationToken ct)
+    {
+        await using var s = File.OpenRead(path);
+        var head = new byte[4];
+        return await s.ReadAtLeastAsync(head, 4, throwOnEndOfStream: false, ct) == 4 && head.AsSpan().SequenceEqual(ZipMagic);
+    }
+}

@@ -1,0 +1,77 @@
+using Qaas.Quantization.Formats;
+
+namespace Qaas.Quantization.Calibration;
+
+/// <summary>
+/// Picks the clipping range minimizing the expected quantization MSE over the histogram: candidates shrink
+/// the observed range by a factor alpha; inside the range the error of a bin is the uniform rounding error
+/// scale^2 / 12, outside it is the squared distance to the nearest clip bound.
+/// </summary>
+public sealed class MseObserver : IRangeObserver
+{
+    public MseObserver(QuantType type = QuantType.Int8, bool symmetric = true, int binCount = 2048, int candidates = 200)
+    {
+        if (!type.IsInteger())
+            throw new ArgumentException("MSE calibration needs an integer target type.", nameof(type));
+        Type = type;
+        Symmetric = symmetric;
+        Candidates = candidates;
+        Histogram = new Histogram(binCount, absolute: false);
+    }
+
+    public QuantType Type { get; }
+    public bool Symmetric { get; }
+    public int Candidates { get; }
+    public Histogram Histogram { get; }
+
+    public void Observe(ReadOnlySpan<float> batch) => Histogram.Add(batch);
+
+    public (float Min, float Max) ComputeRange()
+    {
+        if (Histogram.IsEmpty)
+            return (0f, 0f);
+        float min = MathF.Min(Histogram.ObservedMin, 0f), max = MathF.Max(Histogram.ObservedMax, 0f);
+        if (Symmetric && min < 0)
+        {
+            float absMax = MathF.Max(-min, max);
+            (min, max) = (-absMax, absMax);
+        }
+        (float, float) best = (min, max);
+        double bestError = double.PositiveInfinity;
+        for (int c = 1; c <= Candidates; c++)
+        {
+            float alpha = (float)c / Candidates;
+            float lo = min * alpha, hi = max * alpha;
+            double error = ExpectedError(lo, hi);
+            if (error < bestError)
+            {
+                bestError = error;
+                best = (lo, hi);
+            }
+        }
+        return best;
+    }
+
+    /// <summary>Expected squared error (per histogram unit mass) of quantizing with range [lo, hi].</summary>
+    public double ExpectedError(float lo, float hi)
+    {
+        var p = QuantParamsCalculator.FromRange(lo, hi, Type, Symmetric);
+        double clipLo = (double)(Type.QMin() - p.ZeroPoint) * p.Scale;
+        double clipHi = (double)(Type.QMax() - p.ZeroPoint) * p.Scale;
+        double rounding = (double)p.Scale * p.Scale / 12;
+        var counts = Histogram.Counts;
+        double error = 0;
+        for (int i = 0; i < counts.Length; i++)
+        {
+            double h = counts[i];
+            if (h == 0)
+                continue;
+            double x = Histogram.BinCenter(i);
+            double e = x < clipLo ? (clipLo - x) * (clipLo - x)
+                : x > clipHi ? (x - clipHi) * (x - clipHi)
+                : rounding;
+            error += h * e;
+        }
+        return error / Histogram.TotalCount;
+    }
+}

@@ -1,0 +1,98 @@
+using System.Runtime.CompilerServices;
+using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace Qaas.Quantization.Metrics;
+
+/// <summary>
+/// Folds (reference, candidate) batches into SQNR, cosine similarity, and max/mean absolute error without
+/// keeping the data. One fused vector pass per chunk sums in float; chunk sums are accumulated in double.
+/// </summary>
+public sealed class ErrorAccumulator
+{
+    private const int Chunk = 4096;
+
+    private double _referenceEnergy, _candidateEnergy, _dot, _errorEnergy, _absoluteError;
+    private float _maxAbsoluteError;
+
+    public long Count { get; private set; }
+
+    public void Add(ReadOnlySpan<float> reference, ReadOnlySpan<float> candidate)
+    {
+        if (reference.Length != candidate.Length)
+            throw new ArgumentException("Reference and candidate lengths differ.");
+        for (int start = 0; start < reference.Length; start += Chunk)
+        {
+            int length = Math.Min(Chunk, reference.Length - start);
+            AddChunk(reference.Slice(start, length), candidate.Slice(start, length));
+        }
+        Count += reference.Length;
+    }
+
+    private void AddChunk(ReadOnlySpan<float> r, ReadOnlySpan<float> c)
+    {
+        float rr = 0, cc = 0, rc = 0, ee = 0, ae = 0, max = 0;
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated && r.Length >= 8)
+        {
+            Vector256<float> vrr = default, vcc = default, vrc = default, vee = default, vae = default, vmax = default;
+            ref float pr = ref MemoryMarshal.GetReference(r);
+            ref float pc = ref MemoryMarshal.GetReference(c);
+            for (; i <= r.Length - 8; i += 8)
+            {
+                var a = Vector256.LoadUnsafe(ref pr, (nuint)i);
+                var b = Vector256.LoadUnsafe(ref pc, (nuint)i);
+                var e = b - a;
+                var abs = Vector256.Abs(e);
+                vrr += a * a;
+                vcc += b * b;
+                vrc += a * b;
+                vee += e * e;
+                vae += abs;
+                vmax = Vector256.Max(vmax, abs);
+            }
+            rr = Vector256.Sum(vrr);
+            cc = Vector256.Sum(vcc);
+            rc = Vector256.Sum(vrc);
+            ee = Vector256.Sum(vee);
+            ae = Vector256.Sum(vae);
+            max = TensorPrimitives.Max(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.As<Vector256<float>, float>(ref vmax), 8));
+        }
+        for (; i < r.Length; i++)
+        {
+            float a = r[i], b = c[i], e = b - a;
+            rr += a * a;
+            cc += b * b;
+            rc += a * b;
+            ee += e * e;
+            ae += MathF.Abs(e);
+            max = MathF.Max(max, MathF.Abs(e));
+        }
+        _referenceEnergy += rr;
+        _candidateEnergy += cc;
+        _dot += rc;
+        _errorEnergy += ee;
+        _absoluteError += ae;
+        _maxAbsoluteError = MathF.Max(_maxAbsoluteError, max);
+    }
+
+    /// <summary>10 log10(sum r^2 / sum (c - r)^2); +inf when the candidate is exact.</summary>
+    public double SqnrDb => _errorEnergy == 0 ? double.PositiveInfinity : 10 * Math.Log10(_referenceEnergy / _errorEnergy);
+
+    /// <summary>Cosine of the angle between the flattened tensors; 1 when both are all zero.</summary>
+    public double CosineSimilarity
+    {
+        get
+        {
+            if (_referenceEnergy == 0 && _candidateEnergy == 0)
+                return 1;
+            double norm = Math.Sqrt(_referenceEnergy) * Math.Sqrt(_candidateEnergy);
+            return norm == 0 ? 0 : Math.Clamp(_dot / norm, -1, 1);
+        }
+    }
+
+    public double MaxAbsoluteError => _maxAbsoluteError;
+    public double MeanAbsoluteError => Count == 0 ? 0 : _absoluteError / Count;
+    public double MeanSquaredError => Count == 0 ? 0 : _errorEnergy / Count;
+}

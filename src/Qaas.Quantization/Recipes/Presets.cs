@@ -1,0 +1,56 @@
+namespace Qaas.Quantization.Recipes;
+
+/// <summary>Named recipes. Each is a complete recipe; a user's recipe fields override the preset's.</summary>
+public static class Presets
+{
+    static readonly EvaluationSpec DefaultEvaluation = new() { Latency = true, Repeats = 20, Threads = 1, ExecutionProvider = "cpu" };
+    static readonly NodeSelection DefaultNodes = new() { Include = new NodeFilter { OpTypes = ["Conv", "MatMul", "Gemm"] } };
+
+    public static readonly IReadOnlyDictionary<string, Recipe> All = new Dictionary<string, Recipe>
+    {
+        ["int8-static"] = new()
+        {
+            Preset = "int8-static",
+            Weights = new() { Type = "int8", Granularity = "per-channel", Symmetric = true, Algorithm = "rtn" },
+            Activations = new() { Type = "uint8", Calibration = "minmax", Symmetric = false },
+            Format = "qdq", Transforms = ["fold-batchnorm"], Seed = 0, Nodes = DefaultNodes, Evaluation = DefaultEvaluation,
+        },
+        ["int8-static-entropy"] = new()
+        {
+            Preset = "int8-static-entropy",
+            Weights = new() { Type = "int8", Granularity = "per-channel", Symmetric = true, Algorithm = "rtn" },
+            Activations = new() { Type = "uint8", Calibration = "entropy", Symmetric = false },
+            Format = "qdq", Transforms = ["fold-batchnorm"], Seed = 0, Nodes = DefaultNodes, Evaluation = DefaultEvaluation,
+        },
+        ["int8-dynamic"] = new()
+        {
+            Preset = "int8-dynamic",
+            Weights = new() { Type = "int8", Granularity = "per-channel", Symmetric = true, Algorithm = "rtn" },
+            Activations = new() { Type = "dynamic" },
+            Format = "qoperator", Transforms = [], Seed = 0,
+            Nodes = new() { Include = new NodeFilter { OpTypes = ["MatMul", "Gemm"] } }, Evaluation = DefaultEvaluation,
+        },
+        ["w4-rtn"] = new()
+        {
+            Preset = "w4-rtn",
+            Weights = new() { Type = "int4", Granularity = "per-group", GroupSize = 32, Symmetric = false, Algorithm = "rtn" },
+            Activations = new() { Type = "none" },
+            Format = "matmulnbits", Transforms = [], Seed = 0,
+            Nodes = new() { Include = new NodeFilter { OpTypes = ["MatMul"] } }, Evaluation = DefaultEvaluation,
+        },
+        ["fp16"] = new()
+        {
+            Preset = "fp16",
+            Weights = new() { Type = "fp16" },
+            Activations = new() { Type = "fp16" },
+            Transforms = [], Seed = 0, Evaluation = DefaultEvaluation,
+        },
+        ["fp8-e4m3"] = new()
+        {
+            Preset = "fp8-e4m3",
+            Weights = new() { Type = "fp8e4m3fn", Granularity = "per-tensor", Symmetric = true, Algorithm = "rtn" },
+            Activations = new() { Type = "fp8e4m3fn", Calibration = "minmax", Symmetric = true },
+            Format = "qdq", Transforms = [], Seed = 0, Nodes = DefaultNodes, Evaluation = DefaultEvaluation,
+        },
+    };
+}

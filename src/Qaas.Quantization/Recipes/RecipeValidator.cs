@@ -1,0 +1,98 @@
+namespace Qaas.Quantization.Recipes;
+
+/// <summary>Field-by-field checks of a resolved recipe: known words, consistent combinations, and what this build runs.</summary>
+public static class RecipeValidator
+{
+    // Parts of the recipe language that later waves implement; asking for them now is a clear 400, not a silent no-op.
+    static readonly string[] ImplementedAlgorithms = ["rtn"];
+    static readonly string[] ImplementedTransforms = ["fold-batchnorm"];
+
+    public static Dictionary<string, string[]> Validate(Recipe r, string field)
+    {
+        var errors = new Dictionary<string, List<string>>();
+        void Add(string f, string m) { if (!errors.TryGetValue(f, out var l)) errors[f] = l = []; l.Add(m); }
+        void OneOf<T>(string f, T? value, T[] allowed) where T : notnull
+        {
+            if (value is not null && Array.IndexOf(allowed, value) < 0)
+                Add(f, $"'{value}' is not one of: {string.Join(", ", allowed)}");
+        }
+
+        var w = r.Weights;
+        if (w is null) Add($"{field}.weights", "is required");
+        else
+        {
+            OneOf($"{field}.weights.type", w.Type, RecipeVocabulary.WeightTypes);
+            OneOf($"{field}.weights.granularity", w.Granularity, RecipeVocabulary.Granularities);
+            OneOf($"{field}.weights.algorithm", w.Algorithm, RecipeVocabulary.WeightAlgorithms);
+            if (w.Algorithm is not null && Array.IndexOf(RecipeVocabulary.WeightAlgorithms, w.Algorithm) >= 0
+                && Array.IndexOf(ImplementedAlgorithms, w.Algorithm) < 0)
+                Add($"{field}.weights.algorithm", $"'{w.Algorithm}' is not available yet in this version; use 'rtn'");
+            if (w.Granularity == "per-group")
+            {
+                if (w.GroupSize is not { } g) Add($"{field}.weights.groupSize", "is required with granularity 'per-group'");
+                else if (Array.IndexOf(RecipeVocabulary.GroupSizes, g) < 0)
+                    Add($"{field}.weights.groupSize", $"{g} is not one of: {string.Join(", ", RecipeVocabulary.GroupSizes)}");
+            }
+        }
+
+        var a = r.Activations;
+        if (a is null) Add($"{field}.activations", "is required");
+        else
+        {
+            OneOf($"{field}.activations.type", a.Type, RecipeVocabulary.ActivationTypes);
+            OneOf($"{field}.activations.calibration", a.Calibration, RecipeVocabulary.CalibrationMethods);
+            if (a.Percentile is { } p && (p <= 50 || p > 100))
+                Add($"{field}.activations.percentile", $"{p} must be in (50, 100]");
+        }
+
+        OneOf($"{field}.format", r.Format, RecipeVocabulary.Formats);
+        if (r.Transforms is { } transforms)
+            for (var i = 0; i < transforms.Count; i++)
+            {
+                var t = transforms[i];
+                if (Array.IndexOf(RecipeVocabulary.Transforms, t) < 0)
+                    Add($"{field}.transforms[{i}]", $"'{t}' is not one of: {string.Join(", ", RecipeVocabulary.Transforms)}");
+                else if (Array.IndexOf(ImplementedTransforms, t) < 0)
+                    Add($"{field}.transforms[{i}]", $"'{t}' is not available yet in this version");
+            }
+
+        if (r.MixedPrecision is not null)
+            Add($"{field}.mixedPrecision", "mixed-precision search is not available yet in this version");
+
+        if (r.Evaluation is { } e)
+        {
+            OneOf($"{field}.evaluation.executionProvider", e.ExecutionProvider, RecipeVocabulary.ExecutionProviders);
+            if (e.Repeats is { } n && (n < 1 || n > 1000)) Add($"{field}.evaluation.repeats", $"{n} must be in 1..1000");
+            if (e.Threads is { } t && (t < 1 || t > 256)) Add($"{field}.evaluation.threads", $"{t} must be in 1..256");
+        }
+
+        if (r.Acceptance is { } acc)
+        {
+            if (acc.MinCosine is { } c && (c < -1 || c > 1)) Add($"{field}.acceptance.minCosine", $"{c} must be in [-1, 1]");
+            if (acc.MaxAccuracyDrop is { } d && (d < 0 || d > 1)) Add($"{field}.acceptance.maxAccuracyDrop", $"{d} must be in [0, 1]");
+        }
+
+        if (errors.Count == 0) CheckCombination(r, field, Add);
+        return errors.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray());
+    }
+
+    static void CheckCombination(Recipe r, string field, Action<string, string> add)
+    {
+        var wt = r.Weights!.Type;
+        var at = r.Activations!.Type;
+        var isFloat16 = wt is "fp16" or "bf16";
+        if (isFloat16 && at is not ("fp16" or "bf16" or "none" or null))
+            add($"{field}.activations.type", $"weights '{wt}' convert the whole model to {wt}: activations must be '{wt}'");
+        if (r.Format == "matmulnbits")
+        {
+            if (wt is not ("int4" or "uint4" or "int8" or "uint8" or "int2"))
+                add($"{field}.weights.type", $"format 'matmulnbits' stores 2, 4 or 8-bit integer weights, not '{wt}'");
+            if (r.Weights.Granularity != "per-group")
+                add($"{field}.weights.granularity", "format 'matmulnbits' needs 'per-group' (block) scales");
+            if (at is not ("none" or null))
+                add($"{field}.activations.type", "format 'matmulnbits' is weight-only: activations must be 'none'");
+        }
+        if (at == "dynamic" && wt is not ("int8" or "uint8"))
+            add($"{field}.weights.type", $"dynamic activation quantization needs int8 or uint8 weights, not '{wt}'");
+    }
+}

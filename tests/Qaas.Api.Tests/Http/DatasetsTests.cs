@@ -1,0 +1,89 @@
+using System.IO.Compression;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Qaas.Api.Tests.Infrastructure;
+
+namespace Qaas.Api.Tests.Http;
+
+public sealed class DatasetsTests(QaasService service) : IClassFixture<QaasService>
+{
+    /// <summary>An .npz with x: float32 [3,1,4] and labels: int64 [3].</summary>
+    private static byte[] Npz()
+    {
+        var ms = new MemoryStream();
+        using (var zip = new ZipArchive(ms, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            Add(zip, "x.npy", "<f4", "(3, 1, 4)", 3 * 4 * 4);
+            Add(zip, "labels.npy", "<i8", "(3,)", 3 * 8);
+        }
+        return ms.ToArray();
+
+        static void Add(ZipArchive zip, string name, string descr, string shape, int dataBytes)
+        {
+            var header = $"{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}";
+            header = header.PadRight(118 - 1) + "\n"; // 10-byte preamble + header = 128, as numpy aligns it
+            using var s = zip.CreateEntry(name).Open();
+            s.Write([0x93, .. "NUMPY"u8, 1, 0, (byte)header.Length, 0]);
+            s.Write(Encoding.ASCII.GetBytes(header));
+            s.Write(new byte[dataBytes]);
+        }
+    }
+
+    [Fact]
+    public async Task Npz_upload_is_described_listed_and_deleted()
+    {
+        using var client = service.Client();
+        using var form = new MultipartFormDataContent { { new ByteArrayContent(Npz()), "file", "calib.npz" } };
+        var ds = await (await client.PostAsync("/v1/datasets", form)).ExpectJsonAsync(HttpStatusCode.Created);
+        Assert.Equal("calib", ds.Str("name"));
+        Assert.Equal("npz", ds.Str("format"));
+        Assert.Equal(3, ds.GetProperty("samples").GetInt32());
+        var x = ds.GetProperty("arrays").EnumerateArray().Single(a => a.Str("name") == "x");
+        Assert.Equal("[3,1,4]", x.GetProperty("shape").GetRawText());
+        Assert.Equal("f4", x.Str("dType"));
+
+        var list = await client.GetFromJsonAsync<JsonElement>("/v1/datasets");
+        Assert.Contains(list.GetProperty("items").EnumerateArray(), d => d.Str("id") == ds.Str("id"));
+        await (await client.DeleteAsync($"/v1/datasets/{ds.Str("id")}")).ExpectNoContent();
+        await (await client.GetAsync($"/v1/datasets/{ds.Str("id")}")).ExpectProblemAsync(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task Job_submission_checks_the_dataset_and_symbolic_dimensions_against_the_model()
+    {
+        using var client = service.Client();
+        using var form = new MultipartFormDataContent { { new ByteArrayContent(Npz()), "file", "calib.npz" } };
+        var ds = (await (await client.PostAsync("/v1/datasets", form)).ExpectJsonAsync(HttpStatusCode.Created)).Str("id");
+
+        var fits = (await client.UploadModelAsync(TinyOnnx.Relu(4))).Str("id");
+        await (await client.PostJsonAsync("/v1/jobs", $$"""{"modelId":"{{fits}}","preset":"int8-static","calibrationDatasetId":"{{ds}}"}"""))
+            .ExpectJsonAsync(HttpStatusCode.Accepted);
+
+        var wider = (await client.UploadModelAsync(TinyOnnx.Relu(5))).Str("id");
+        var mismatch = await (await client.PostJsonAsync("/v1/jobs", $$"""{"modelId":"{{wider}}","preset":"int8-static","calibrationDatasetId":"{{ds}}"}"""))
+            .ExpectProblemAsync(HttpStatusCode.BadRequest);
+        Assert.Contains("'x'", mismatch.Str("detail"));
+        Assert.True(mismatch.GetProperty("errors").TryGetProperty("calibrationDatasetId", out _));
+
+        var symbolic = (await client.UploadModelAsync(TinyOnnx.Relu(symbolicWidth: "n"))).Str("id");
+        var unknown = await (await client.PostJsonAsync("/v1/jobs", $$"""{"modelId":"{{symbolic}}","preset":"int8-static"}"""))
+            .ExpectProblemAsync(HttpStatusCode.BadRequest);
+        Assert.True(unknown.GetProperty("errors").TryGetProperty("inputShapes.x", out _), unknown.ToString());
+        await (await client.PostJsonAsync("/v1/jobs", $$$"""{"modelId":"{{{symbolic}}}","preset":"int8-static","inputShapes":{"x":[1,8]}}"""))
+            .ExpectJsonAsync(HttpStatusCode.Accepted);
+        await (await client.PostJsonAsync("/v1/jobs", $$$"""{"modelId":"{{{symbolic}}}","preset":"int8-static","inputShapes":{"y":[1,8]}}"""))
+            .ExpectProblemAsync(HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task Unreadable_dataset_is_400()
+    {
+        using var client = service.Client();
+        using var raw = new ByteArrayContent(Encoding.ASCII.GetBytes("not a dataset"));
+        raw.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        await (await client.PostAsync("/v1/datasets", raw)).ExpectProblemAsync(HttpStatusCode.BadRequest);
+    }
+}

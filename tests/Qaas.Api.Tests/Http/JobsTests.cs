@@ -1,0 +1,183 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Qaas.Api.Tests.Infrastructure;
+
+namespace Qaas.Api.Tests.Http;
+
+public sealed class JobsTests(QaasService service) : IClassFixture<QaasService>
+{
+    private async Task<string> ModelAsync(HttpClient client, int width = 4) => (await client.UploadModelAsync(TinyOnnx.Relu(width))).Str("id");
+
+    [Fact]
+    public async Task Job_runs_to_succeeded_with_a_downloadable_report()
+    {
+        using var client = service.Client();
+        var modelId = await ModelAsync(client);
+        var job = await (await client.PostJsonAsync("/v1/jobs", $$"""{"modelId":"{{modelId}}","preset":"int8-static"}"""))
+            .ExpectJsonAsync(HttpStatusCode.Accepted);
+        Assert.Equal("queued", job.Str("status"));
+        var done = await client.WaitForJobAsync(job.Str("id"), j => j.Str("status") is "succeeded" or "failed" or "cancelled");
+        Assert.Equal("succeeded", done.Str("status"));
+        Assert.Equal(1.0, done.GetProperty("progress").GetDouble());
+        Assert.NotNull(done.GetProperty("startedAt").GetString());
+        Assert.NotNull(done.GetProperty("finishedAt").GetString());
+        var artifact = Assert.Single(done.GetProperty("artifacts").EnumerateArray());
+        Assert.Equal("report.json", artifact.Str("name"));
+
+        using var full = await client.GetAsync(artifact.Str("url"));
+        Assert.Equal(HttpStatusCode.OK, full.StatusCode);
+        var bytes = await full.Content.ReadAsByteArrayAsync();
+        Assert.Equal(bytes.Length, full.Content.Headers.ContentLength);
+        var etag = full.Headers.ETag!;
+        var report = JsonDocument.Parse(bytes).RootElement;
+        Assert.Equal(1, report.GetProperty("original").GetProperty("opCounts").GetProperty("Relu").GetInt32());
+        Assert.Equal(["load", "analyze"], report.GetProperty("stages").EnumerateArray().Select(s => s.Str("stage")).ToArray());
+
+        using var rangeRequest = new HttpRequestMessage(HttpMethod.Get, artifact.Str("url"));
+        rangeRequest.Headers.Range = new RangeHeaderValue(5, 14);
+        using var partial = await client.SendAsync(rangeRequest);
+        Assert.Equal(HttpStatusCode.PartialContent, partial.StatusCode);
+        Assert.Equal(bytes[5..15], await partial.Content.ReadAsByteArrayAsync());
+        Assert.Equal($"bytes 5-14/{bytes.Length}", partial.Content.Headers.ContentRange!.ToString());
+
+        using var conditional = new HttpRequestMessage(HttpMethod.Get, artifact.Str("url"));
+        conditional.Headers.IfNoneMatch.Add(etag);
+        Assert.Equal(HttpStatusCode.NotModified, (await client.SendAsync(conditional)).StatusCode);
+
+        await (await client.GetAsync($"/v1/jobs/{job.Str("id")}/artifacts/nope.bin")).ExpectProblemAsync(HttpStatusCode.NotFound);
+
+        // Server-sent events replay the whole history and end with the final status; Last-Event-ID resumes after it.
+        var events = await ReadEventsAsync(client, job.Str("id"), null);
+        Assert.Equal("status", events[^1].Type);
+        Assert.Contains("succeeded", events[^1].Data);
+        Assert.Contains(events, e => e.Type == "progress" && e.Data.Contains("analyze"));
+        Assert.Contains(events, e => e.Type == "log");
+        var resumed = await ReadEventsAsync(client, job.Str("id"), events[^3].Id);
+        Assert.Equal(events[^2..].Select(e => e.Id), resumed.Select(e => e.Id));
+
+        var list = await client.GetFromJsonAsync<JsonElement>($"/v1/jobs?status=succeeded&modelId={modelId}");
+        Assert.Contains(list.GetProperty("items").EnumerateArray(), j => j.Str("id") == job.Str("id"));
+
+        await (await client.PostAsync($"/v1/jobs/{job.Str("id")}/cancel", null)).ExpectProblemAsync(HttpStatusCode.Conflict);
+        await (await client.DeleteAsync($"/v1/jobs/{job.Str("id")}")).ExpectNoContent();
+        await (await client.GetAsync(artifact.Str("url"))).ExpectProblemAsync(HttpStatusCode.NotFound);
+        Assert.Equal(0, await TestPostgres.ScalarAsync(service.ConnectionString, $"SELECT count(*) FROM artifacts WHERE job_id = '{job.Str("id")}'"));
+    }
+
+    [Fact]
+    public async Task Failing_stage_ends_the_job_failed_with_a_problem_and_the_worker_keeps_going()
+    {
+        using var client = service.Client();
+        var broken = await client.UploadModelAsync(TinyOnnx.Relu(60));
+        // Damage the stored bytes: the load stage's SHA-256 check must catch it.
+        await TestPostgres.ScalarAsync(service.ConnectionString,
+            $"WITH u AS (UPDATE blob_chunks SET data = set_byte(data, 0, (get_byte(data, 0) + 1) % 256) WHERE blob_id = (SELECT id FROM blobs WHERE sha256 = '{broken.Str("sha256")}') RETURNING 1) SELECT count(*) FROM u");
+        var job = await (await client.PostJsonAsync("/v1/jobs", $$"""{"modelId":"{{broken.Str("id")}}","preset":"fp16"}""")).ExpectJsonAsync(HttpStatusCode.Accepted);
+        var failed = await client.WaitForJobAsync(job.Str("id"), j => j.Str("status") is "succeeded" or "failed");
+        Assert.Equal("failed", failed.Str("status"));
+        Assert.Contains("SHA-256", failed.GetProperty("error").Str("detail"));
+        var events = await ReadEventsAsync(client, job.Str("id"), null);
+        Assert.Contains("failed", events[^1].Data);
+
+        var healthy = await ModelAsync(client, 61);
+        var next = await (await client.PostJsonAsync("/v1/jobs", $$"""{"modelId":"{{healthy}}","preset":"fp16"}""")).ExpectJsonAsync(HttpStatusCode.Accepted);
+        Assert.Equal("succeeded", (await client.WaitForJobAsync(next.Str("id"), j => j.Str("status") is "succeeded" or "failed")).Str("status"));
+    }
+
+    [Fact]
+    public async Task Idempotency_key_replays_the_same_job_and_rejects_another_body()
+    {
+        using var client = service.Client();
+        var modelId = await ModelAsync(client, 11);
+        var key = Guid.NewGuid().ToString();
+        var body = $$"""{"modelId":"{{modelId}}","preset":"w4-rtn"}""";
+        var first = await (await client.PostJsonAsync("/v1/jobs", body, key)).ExpectJsonAsync(HttpStatusCode.Accepted);
+        var second = await (await client.PostJsonAsync("/v1/jobs", body, key)).ExpectJsonAsync(HttpStatusCode.OK);
+        Assert.Equal(first.Str("id"), second.Str("id"));
+        var other = $$"""{"modelId":"{{modelId}}","preset":"fp16"}""";
+        await (await client.PostJsonAsync("/v1/jobs", other, key)).ExpectProblemAsync(HttpStatusCode.Conflict);
+    }
+
+    [Fact]
+    public async Task Invalid_job_requests_are_400_naming_the_field()
+    {
+        using var client = service.Client();
+        var modelId = await ModelAsync(client, 12);
+
+        var unknown = await (await client.PostJsonAsync("/v1/jobs", $$$$"""{"modelId":"{{{{modelId}}}}","recipe":{"weights":{"type":"int8","granularty":"per-channel"}}}"""))
+            .ExpectProblemAsync(HttpStatusCode.BadRequest);
+        Assert.True(unknown.GetProperty("errors").TryGetProperty("recipe.weights.granularty", out _), unknown.ToString());
+
+        var both = await (await client.PostJsonAsync("/v1/jobs", $$$"""{"modelId":"{{{modelId}}}","preset":"fp16","recipe":{"preset":"fp16"}}"""))
+            .ExpectProblemAsync(HttpStatusCode.BadRequest);
+        Assert.Contains("preset", both.Str("detail"));
+
+        var badValue = await (await client.PostJsonAsync("/v1/jobs", $$$$"""{"modelId":"{{{{modelId}}}}","recipe":{"weights":{"type":"int9"}}}"""))
+            .ExpectProblemAsync(HttpStatusCode.BadRequest);
+        Assert.True(badValue.GetProperty("errors").TryGetProperty("recipe.weights.type", out _));
+
+        var topLevel = await (await client.PostJsonAsync("/v1/jobs", $$"""{"modelId":"{{modelId}}","preset":"fp16","colour":"red"}"""))
+            .ExpectProblemAsync(HttpStatusCode.BadRequest);
+        Assert.True(topLevel.GetProperty("errors").TryGetProperty("colour", out _));
+
+        var malformed = await (await client.PostJsonAsync("/v1/jobs", """{"modelId": """)).ExpectProblemAsync(HttpStatusCode.BadRequest);
+        Assert.Contains("JSON", malformed.Str("detail"));
+
+        using var wrongType = new StringContent("modelId=1", System.Text.Encoding.UTF8, "application/x-www-form-urlencoded");
+        await (await client.PostAsync("/v1/jobs", wrongType)).ExpectProblemAsync(HttpStatusCode.UnsupportedMediaType);
+
+        var missing = await (await client.PostJsonAsync("/v1/jobs", $$"""{"modelId":"{{Guid.NewGuid()}}","preset":"fp16"}"""))
+            .ExpectProblemAsync(HttpStatusCode.NotFound);
+        Assert.Contains("modelId", missing.Str("detail"));
+    }
+
+    [Fact]
+    public async Task Pool_without_a_live_node_is_409()
+    {
+        using var client = service.Client();
+        var modelId = await ModelAsync(client, 13);
+        var problem = await (await client.PostJsonAsync("/v1/jobs", $$"""{"modelId":"{{modelId}}","preset":"fp16","pool":"gpu"}"""))
+            .ExpectProblemAsync(HttpStatusCode.Conflict);
+        Assert.Contains("gpu", problem.Str("detail"));
+    }
+
+    [Fact]
+    public async Task Presets_health_and_metrics_answer()
+    {
+        using var client = service.Client();
+        var presets = await client.GetFromJsonAsync<JsonElement>("/v1/presets");
+        Assert.Contains(presets.EnumerateArray(), p => p.Str("name") == "int8-static"
+            && p.GetProperty("recipe").GetProperty("activations").Str("calibration") == "minmax");
+        using var anonymous = service.Anonymous();
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/health/live")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/health/ready")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/swagger/index.html")).StatusCode);
+        var metrics = await anonymous.GetStringAsync("/metrics");
+        Assert.Contains("qaas_queue_depth ", metrics);
+        Assert.Contains("qaas_jobs{status=\"succeeded\"}", metrics);
+        Assert.Contains("qaas_http_requests_total{method=\"GET\",route=\"/v1/presets\",status=\"200\"}", metrics);
+    }
+
+    internal sealed record Sse(long Id, string Type, string Data);
+
+    internal static async Task<List<Sse>> ReadEventsAsync(HttpClient client, string jobId, long? lastEventId)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/v1/jobs/{jobId}/events");
+        if (lastEventId is not null) request.Headers.Add("Last-Event-ID", lastEventId.ToString());
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        var events = new List<Sse>();
+        long id = 0; string type = "", data = "";
+        while (await reader.ReadLineAsync() is { } line) // the server closes the stream after the final status
+        {
+            if (line.StartsWith("id: ")) id = long.Parse(line[4..]);
+            else if (line.StartsWith("event: ")) type = line[7..];
+            else if (line.StartsWith("data: ")) data = line[6..];
+            else if (line == "" && type != "") { events.Add(new Sse(id, type, data)); type = ""; }
+        }
+        return events;
+    }
+}

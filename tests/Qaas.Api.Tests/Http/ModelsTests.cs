@@ -1,0 +1,134 @@
+using System.IO.Compression;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Qaas.Api.Tests.Infrastructure;
+
+namespace Qaas.Api.Tests.Http;
+
+public sealed class ModelsTests(QaasService service) : IClassFixture<QaasService>
+{
+    [Fact]
+    public async Task Raw_upload_describes_the_model_and_download_returns_the_same_bytes()
+    {
+        using var client = service.Client();
+        var onnx = TinyOnnx.Relu(6);
+        var model = await client.UploadModelAsync(onnx, "relu6");
+        Assert.Equal("relu6", model.Str("name"));
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(onnx)), model.Str("sha256"));
+        Assert.Equal(onnx.Length, model.GetProperty("sizeBytes").GetInt64());
+        Assert.Equal(14, model.GetProperty("opsets").GetProperty("ai.onnx").GetInt32());
+        var input = model.GetProperty("inputs")[0];
+        Assert.Equal("x", input.Str("name"));
+        Assert.Equal("float", input.Str("elemType"));
+        Assert.Equal("[1,6]", input.GetProperty("shape").GetRawText());
+        Assert.Equal(1, model.GetProperty("opCounts").GetProperty("Relu").GetInt32());
+
+        var download = await client.GetAsync($"/v1/models/{model.Str("id")}/content");
+        Assert.Equal(HttpStatusCode.OK, download.StatusCode);
+        Assert.Equal(onnx, await download.Content.ReadAsByteArrayAsync());
+        var again = await client.GetFromJsonAsync<JsonElement>($"/v1/models/{model.Str("id")}");
+        Assert.Equal(model.Str("sha256"), again.Str("sha256"));
+    }
+
+    [Fact]
+    public async Task Same_bytes_twice_make_two_models_sharing_one_blob()
+    {
+        using var client = service.Client();
+        var onnx = TinyOnnx.Relu(7);
+        var a = await client.UploadModelAsync(onnx);
+        var b = await client.UploadModelAsync(onnx);
+        Assert.NotEqual(a.Str("id"), b.Str("id"));
+        Assert.Equal(a.Str("sha256"), b.Str("sha256"));
+        Assert.Equal(1, await TestPostgres.ScalarAsync(service.ConnectionString, $"SELECT count(*) FROM blobs WHERE sha256 = '{a.Str("sha256")}'"));
+    }
+
+    [Fact]
+    public async Task Multipart_upload_keeps_external_data_files_and_serves_them()
+    {
+        using var client = service.Client();
+        var onnx = TinyOnnx.Relu(8);
+        var weights = RandomNumberGenerator.GetBytes(3000);
+        using var form = new MultipartFormDataContent
+        {
+            { new ByteArrayContent(onnx), "model", "net.onnx" },
+            { new ByteArrayContent(weights), "data", "net.onnx.data" },
+        };
+        var model = await (await client.PostAsync("/v1/models", form)).ExpectJsonAsync(HttpStatusCode.Created);
+        Assert.Equal("net", model.Str("name"));
+        Assert.Equal(2, model.GetProperty("files").GetArrayLength());
+        Assert.Equal(weights, await client.GetByteArrayAsync($"/v1/models/{model.Str("id")}/content?file=net.onnx.data"));
+        Assert.Equal(onnx, await client.GetByteArrayAsync($"/v1/models/{model.Str("id")}/content"));
+
+        using var zip = new ZipArchive(new MemoryStream(await client.GetByteArrayAsync($"/v1/models/{model.Str("id")}/content.zip")));
+        Assert.Equal(["net.onnx", "net.onnx.data"], zip.Entries.Select(e => e.FullName).Order().ToArray());
+    }
+
+    [Fact]
+    public async Task Zip_upload_is_unpacked()
+    {
+        using var client = service.Client();
+        var onnx = TinyOnnx.Relu(9);
+        var ms = new MemoryStream();
+        using (var zip = new ZipArchive(ms, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            await using (var e = zip.CreateEntry("m/model.onnx").Open()) await e.WriteAsync(onnx);
+            await using (var e = zip.CreateEntry("m/w.bin").Open()) await e.WriteAsync(new byte[100]);
+        }
+        using var content = new ByteArrayContent(ms.ToArray());
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/zip");
+        var model = await (await client.PostAsync("/v1/models", content)).ExpectJsonAsync(HttpStatusCode.Created);
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(onnx)), model.Str("sha256"));
+        Assert.Equal(onnx, await client.GetByteArrayAsync($"/v1/models/{model.Str("id")}/content"));
+        Assert.Equal(["model.onnx", "w.bin"], model.GetProperty("files").EnumerateArray().Select(f => f.Str("name")).ToArray());
+    }
+
+    [Fact]
+    public async Task Delete_removes_the_model()
+    {
+        using var client = service.Client();
+        var model = await client.UploadModelAsync(TinyOnnx.Relu(10));
+        await (await client.DeleteAsync($"/v1/models/{model.Str("id")}")).ExpectNoContent();
+        await (await client.GetAsync($"/v1/models/{model.Str("id")}")).ExpectProblemAsync(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task List_pages_with_cursor()
+    {
+        using var client = service.Client();
+        for (var i = 0; i < 3; i++) await client.UploadModelAsync(TinyOnnx.Relu(20 + i));
+        var seen = new HashSet<string>();
+        string? cursor = null;
+        var pages = 0;
+        do
+        {
+            var page = await client.GetFromJsonAsync<JsonElement>("/v1/models?limit=2" + (cursor is null ? "" : "&cursor=" + cursor));
+            foreach (var m in page.GetProperty("items").EnumerateArray()) Assert.True(seen.Add(m.Str("id")));
+            cursor = page.GetProperty("next").GetString();
+            pages++;
+        } while (cursor is not null);
+        Assert.True(seen.Count >= 3);
+        Assert.True(pages >= 2);
+    }
+
+    [Fact]
+    public async Task Bad_uploads_are_4xx_problems_and_store_nothing()
+    {
+        using var client = service.Client();
+        var blobsBefore = await TestPostgres.ScalarAsync(service.ConnectionString, "SELECT count(*) FROM blobs");
+
+        using var text = new StringContent("hello", System.Text.Encoding.UTF8, "text/plain");
+        await (await client.PostAsync("/v1/models", text)).ExpectProblemAsync(HttpStatusCode.UnsupportedMediaType);
+
+        using var garbage = new ByteArrayContent([0x08, 0x07, 0xff]);
+        garbage.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        var problem = await (await client.PostAsync("/v1/models", garbage)).ExpectProblemAsync(HttpStatusCode.BadRequest);
+        Assert.False(string.IsNullOrEmpty(problem.Str("detail")));
+
+        Assert.Equal(blobsBefore, await TestPostgres.ScalarAsync(service.ConnectionString, "SELECT count(*) FROM blobs"));
+        await (await client.GetAsync($"/v1/models/{Guid.NewGuid()}")).ExpectProblemAsync(HttpStatusCode.NotFound);
+        await (await client.GetAsync("/v1/models?cursor=%%%")).ExpectProblemAsync(HttpStatusCode.BadRequest);
+    }
+}

@@ -1,0 +1,110 @@
+using System.Security.Cryptography;
+using Npgsql;
+using Qaas.Api.Tests.Infrastructure;
+using Qaas.Storage.Blobs;
+using Qaas.Storage.Migrations;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Qaas.Api.Tests.Storage;
+
+public sealed class BlobStoreTests : IAsyncLifetime
+{
+    private NpgsqlDataSource _db = null!;
+    private string _cs = "";
+    private BlobStore _store = null!;
+
+    public async Task InitializeAsync()
+    {
+        _cs = await TestPostgres.CreateDatabaseAsync();
+        _db = NpgsqlDataSource.Create(_cs);
+        await MigrationRunner.ApplyAsync(_db, NullLogger.Instance);
+        _store = new BlobStore(_db) { ChunkSize = 1000 }; // small chunks: multi-chunk paths with small data
+    }
+
+    public async Task DisposeAsync() => await _db.DisposeAsync();
+
+    private static byte[] RandomBytes(int n) => RandomNumberGenerator.GetBytes(n);
+
+    [Fact]
+    public async Task Put_then_read_returns_the_same_bytes_addressed_by_sha256()
+    {
+        var data = RandomBytes(3500);
+        var info = await _store.PutAsync(new MemoryStream(data));
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(data)), info.Sha256);
+        Assert.Equal(3500, info.SizeBytes);
+        await using var s = (await _store.OpenReadAsync(info.Sha256))!;
+        var copy = new MemoryStream();
+        await s.CopyToAsync(copy);
+        Assert.Equal(data, copy.ToArray());
+        Assert.Equal(4, await TestPostgres.ScalarAsync(_cs, "SELECT count(*) FROM blob_chunks c JOIN blobs b ON b.id = c.blob_id WHERE b.sha256 = '" + info.Sha256 + "'"));
+    }
+
+    [Fact]
+    public async Task Same_bytes_twice_are_stored_once()
+    {
+        var data = RandomBytes(2500);
+        var a = await _store.PutAsync(new MemoryStream(data));
+        var b = await _store.PutAsync(new MemoryStream(data));
+        Assert.Equal(a, b);
+        Assert.Equal(1, await TestPostgres.ScalarAsync(_cs, $"SELECT count(*) FROM blobs WHERE sha256 = '{a.Sha256}'"));
+        Assert.Equal(0, await TestPostgres.ScalarAsync(_cs, "SELECT count(*) FROM blobs WHERE sha256 IS NULL"));
+    }
+
+    [Fact]
+    public async Task Reading_from_an_offset_starts_there()
+    {
+        var data = RandomBytes(2500);
+        var info = await _store.PutAsync(new MemoryStream(data));
+        await using var s = (await _store.OpenReadAsync(info.Sha256, 1999))!;
+        var rest = new MemoryStream();
+        await s.CopyToAsync(rest);
+        Assert.Equal(data[1999..], rest.ToArray());
+    }
+
+    [Fact]
+    public async Task Oversized_upload_is_refused_and_leaves_no_rows()
+    {
+        var before = await TestPostgres.ScalarAsync(_cs, "SELECT count(*) FROM blob_chunks");
+        await Assert.ThrowsAsync<BlobTooLargeException>(() => _store.PutAsync(new MemoryStream(RandomBytes(5000)), maxBytes: 4000));
+        Assert.Equal(before, await TestPostgres.ScalarAsync(_cs, "SELECT count(*) FROM blob_chunks"));
+        Assert.Equal(0, await TestPostgres.ScalarAsync(_cs, "SELECT count(*) FROM blobs WHERE sha256 IS NULL"));
+    }
+
+    [Fact]
+    public async Task Upload_that_fails_midway_leaves_no_rows()
+    {
+        var before = await TestPostgres.ScalarAsync(_cs, "SELECT count(*) FROM blob_chunks");
+        await Assert.ThrowsAsync<IOException>(() => _store.PutAsync(new FailingStream(RandomBytes(2500), failAfter: 2200)));
+        Assert.Equal(before, await TestPostgres.ScalarAsync(_cs, "SELECT count(*) FROM blob_chunks"));
+        Assert.Equal(0, await TestPostgres.ScalarAsync(_cs, "SELECT count(*) FROM blobs WHERE sha256 IS NULL"));
+    }
+
+    [Fact]
+    public async Task Corrupted_chunk_is_detected_on_read()
+    {
+        var info = await _store.PutAsync(new MemoryStream(RandomBytes(1500)));
+        await using (var cmd = _db.CreateCommand($"UPDATE blob_chunks SET data = set_byte(data, 10, (get_byte(data, 10) + 1) % 256) WHERE seq = 1 AND blob_id = (SELECT id FROM blobs WHERE sha256 = '{info.Sha256}')"))
+            await cmd.ExecuteNonQueryAsync();
+        await using var s = (await _store.OpenReadAsync(info.Sha256))!;
+        await Assert.ThrowsAsync<BlobCorruptedException>(() => s.CopyToAsync(Stream.Null));
+    }
+
+    [Fact]
+    public async Task Garbage_collection_removes_only_unreferenced_blobs()
+    {
+        var orphan = await _store.PutAsync(new MemoryStream(RandomBytes(100)));
+        Assert.True(await _store.CollectGarbageAsync(TimeSpan.Zero) >= 1);
+        Assert.Null(await _store.GetSizeAsync(orphan.Sha256));
+        Assert.Equal(0, await TestPostgres.ScalarAsync(_cs, "SELECT count(*) FROM blob_chunks"));
+    }
+
+    /// <summary>A request body whose client vanishes part-way.</summary>
+    private sealed class FailingStream(byte[] data, int failAfter) : MemoryStream(data)
+    {
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default)
+        {
+            if (Position >= failAfter) throw new IOException("connection reset");
+            return await base.ReadAsync(buffer[..(int)Math.Min(buffer.Length, failAfter - Position)], ct);
+        }
+    }
+}
