@@ -11,7 +11,7 @@ public sealed class OpenApiDriftTests(QaasService service) : IClassFixture<QaasS
     {
         using var client = service.Anonymous();
         var served = JsonNode.Parse(await client.GetStringAsync("/swagger/v1/swagger.json"))!;
-        var path = Path.Combine(RepoRoot(), "openapi", "openapi.json");
+        var path = Path.Combine(RepositoryPaths.Root, "openapi", "openapi.json");
         var text = served.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n";
         if (Environment.GetEnvironmentVariable("QAAS_UPDATE_OPENAPI") == "1")
         {
@@ -23,12 +23,5 @@ public sealed class OpenApiDriftTests(QaasService service) : IClassFixture<QaasS
         var checkedIn = JsonNode.Parse(await File.ReadAllTextAsync(path))!;
         Assert.True(JsonNode.DeepEquals(checkedIn, served),
             "The API's OpenAPI document differs from openapi/openapi.json; if the change is intended, rerun with QAAS_UPDATE_OPENAPI=1 and commit the file.");
-    }
-
-    private static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "api.sln"))) return dir.FullName;
-        throw new InvalidOperationException("api.sln not found above " + AppContext.BaseDirectory);
     }
 }

@@ -17,15 +17,15 @@ public class OrtLibraryTests
     [Fact]
     public void Locator_finds_the_cache_folder_above_a_start_directory()
     {
-        var start = Path.Combine(Infrastructure.RepositoryPaths.Root, "tests", "Qaas.Runtime.Tests");
+        var start = Path.Combine(RepositoryPaths.Root, "tests", "Qaas.Runtime.Tests");
         var found = OrtLibraryLocator.Locate(null, [start], "/nonexistent");
-        Assert.Equal(Path.Combine(Infrastructure.RepositoryPaths.Cache, "onnxruntime", "libonnxruntime.so.1"), found);
+        Assert.Equal(Path.Combine(RepositoryPaths.Cache, "onnxruntime", "libonnxruntime.so.1"), found);
     }
 
     [Fact]
     public void Locator_prefers_the_environment_variable_and_rejects_a_missing_file()
     {
-        var real = Path.Combine(Infrastructure.RepositoryPaths.Cache, "onnxruntime", "libonnxruntime.so.1");
+        var real = Path.Combine(RepositoryPaths.Cache, "onnxruntime", "libonnxruntime.so.1");
         Assert.Equal(real, OrtLibraryLocator.Locate(real, ["/"], "/"));
 
         var e = Assert.Throws<OrtLibraryNotFoundException>(() => OrtLibraryLocator.Locate("/nope/libonnxruntime.so.1", ["/"], "/"));

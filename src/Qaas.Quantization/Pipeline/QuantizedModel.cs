@@ -1,0 +1,8 @@
+using Qaas.Onnx.Proto;
+using Qaas.Quantization.Reports;
+
+namespace Qaas.Quantization.Pipeline;
+
+/// <summary>What a quantizer returns: the rewritten model and what it did to each node.</summary>
+/// <param name="Simulated">True when ONNX Runtime cannot run the format natively and it is emitted as an exact dequantize graph.</param>
+public sealed record QuantizedModel(ModelProto Model, IReadOnlyList<NodeReport> Nodes, IReadOnlyList<string> Warnings, bool Simulated);
