@@ -14,7 +14,12 @@ command -v npm >/dev/null || { log "npm is required (Node.js 20+)"; exit 1; }
 missing=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 command -v runuser >/dev/null || missing+=(util-linux)
-[ "$for_tests" = 1 ] && [ ! -d /usr/share/libonnx-testdata/data ] && missing+=(libonnx-testdata)
+if [ "$for_tests" = 1 ]; then
+  [ -d /usr/share/libonnx-testdata/data ] || missing+=(libonnx-testdata)
+  # Calibration images of rendered text for the OCR models (tests call /usr/bin/convert by path).
+  [ -x /usr/bin/convert ] || missing+=(imagemagick)
+  [ -d /usr/share/fonts/truetype/dejavu ] || missing+=(fonts-dejavu-core)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   log "installing with apt: ${missing[*]}"
   # The service runs its own private cluster; the distribution's default cluster is not wanted.

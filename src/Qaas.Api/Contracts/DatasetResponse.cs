@@ -1,4 +1,4 @@
-using Qaas.Api.Datasets;
+using Qaas.Quantization.Datasets;
 
 namespace Qaas.Api.Contracts;
 

@@ -1,3 +1,4 @@
+using Qaas.Onnx.Summary;
 using Qaas.Api.Inspection;
 
 namespace Qaas.Api.Contracts;

@@ -2,7 +2,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Qaas.Api.Auth;
 using Qaas.Api.Contracts;
-using Qaas.Api.Datasets;
+using Qaas.Quantization.Datasets;
 using Qaas.Api.Hosting;
 using Qaas.Api.Paging;
 using Qaas.Api.Problems;
@@ -27,13 +27,14 @@ public static class DatasetsEndpoints
         g.MapDelete("/{id:guid}", Delete).Produces(204).ProducesProblem(404).ProducesProblem(409);
     }
 
-    private static async Task<IResult> Upload(HttpRequest request, string? name, UploadReceiver receiver, IDatasetReader reader,
+    private static async Task<IResult> Upload(HttpRequest request, string? name, UploadReceiver receiver, 
+        
         BlobStore blobs, QaasDbContext db, CancellationToken ct)
     {
         using var upload = await receiver.ReceiveAsync(request, "dataset", "file", expandZips: false, ct);
         if (upload.Files.Count != 1) throw ApiProblemException.Field("file", "send exactly one dataset file.");
         var (fileName, path) = upload.Files.Single();
-        var description = await reader.DescribeAsync(path, ct);
+        var description = DatasetFiles.Describe(path);
         BlobInfo blob;
         await using (var s = File.OpenRead(path)) blob = await blobs.PutAsync(s, long.MaxValue, ct);
         var record = new DatasetRecord

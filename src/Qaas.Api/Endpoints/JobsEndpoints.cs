@@ -1,3 +1,4 @@
+using Qaas.Onnx.Summary;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -6,7 +7,7 @@ using Microsoft.Net.Http.Headers;
 using Npgsql;
 using Qaas.Api.Auth;
 using Qaas.Api.Contracts;
-using Qaas.Api.Datasets;
+using Qaas.Quantization.Datasets;
 using Qaas.Api.Inspection;
 using Qaas.Api.Validation;
 using Qaas.Api.Hosting;
@@ -14,6 +15,7 @@ using Qaas.Api.Jobs;
 using Qaas.Api.Paging;
 using Qaas.Api.Problems;
 using Qaas.Api.Recipes;
+using Qaas.Quantization.Recipes;
 using Qaas.Storage;
 using Qaas.Storage.Entities;
 using Quartz;
@@ -30,12 +32,6 @@ public static class JobsEndpoints
     {
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         AllowTrailingCommas = false,
-    };
-
-    /// <summary>Stored recipes leave out what they do not set.</summary>
-    private static readonly JsonSerializerOptions RecipeJson = new(JsonSerializerDefaults.Web)
-    {
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
     public static void MapJobs(this IEndpointRouteBuilder app)
@@ -72,7 +68,7 @@ public static class JobsEndpoints
         }
 
         var modelId = req.ModelId ?? throw ApiProblemException.Field("modelId", "is required.");
-        var recipe = RecipeValidator.Resolve(req.Recipe, req.Preset, StrictJson);
+        var recipe = JobRecipe.Resolve(req.Recipe, req.Preset);
         var pool = (req.Pool ?? "cpu").ToLowerInvariant();
         if (!NodeOptions.Pools.Contains(pool)) throw ApiProblemException.Field("pool", $"must be one of {string.Join(", ", NodeOptions.Pools)}.");
         if (req.Priority is < -100 or > 100) throw ApiProblemException.Field("priority", "must be between -100 and 100.");
@@ -91,7 +87,7 @@ public static class JobsEndpoints
                 ?? throw new ApiProblemException(404, $"{field}: dataset {d} was not found.");
             datasets.Add((field, JsonSerializer.Deserialize<List<DatasetArray>>(ds.Arrays, ModelMapping.Json)!));
         }
-        JobInputsCheck.Check(JsonSerializer.Deserialize<ModelDescription>(model.Description, ModelMapping.Json)!, req.InputShapes, datasets[0], datasets[1]);
+        JobInputsCheck.Check(JsonSerializer.Deserialize<ModelSummary>(model.Description, ModelMapping.Json)!, req.InputShapes, datasets[0], datasets[1]);
         if (!await liveness.IsLiveAsync(pool, ct))
             throw new ApiProblemException(409, $"No live worker serves pool '{pool}'; start one with --role worker --pool {pool}.", title: "No live worker");
 
@@ -99,7 +95,7 @@ public static class JobsEndpoints
         var job = new JobRecord
         {
             Id = Guid.NewGuid(), TenantId = tenant, ModelId = modelId,
-            Recipe = JsonSerializer.Serialize(recipe, RecipeJson), Preset = recipe.Preset,
+            Recipe = Qaas.Quantization.Recipes.RecipeJson.Serialize(recipe), Preset = recipe.Preset,
             CalibrationDatasetId = req.CalibrationDatasetId, EvaluationDatasetId = req.EvaluationDatasetId,
             InputShapes = req.InputShapes is null ? null : JsonSerializer.Serialize(req.InputShapes, ModelMapping.Json),
             Status = JobStatus.Queued, Pool = pool, Priority = req.Priority ?? 0,

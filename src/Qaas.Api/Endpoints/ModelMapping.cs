@@ -1,3 +1,4 @@
+using Qaas.Onnx.Summary;
 using System.Text.Json;
 using Qaas.Api.Contracts;
 using Qaas.Api.Inspection;
@@ -11,7 +12,7 @@ internal static class ModelMapping
 
     public static ModelResponse ToResponse(ModelRecord m)
     {
-        var d = JsonSerializer.Deserialize<ModelDescription>(m.Description, Json)!;
+        var d = JsonSerializer.Deserialize<ModelSummary>(m.Description, Json)!;
         return new ModelResponse(m.Id, m.Name, m.BlobSha256, m.SizeBytes, d.IrVersion, d.Opsets, d.Inputs, d.Outputs,
             d.ParameterCount, d.OpCounts,
             m.Files.OrderBy(f => f.FileName, StringComparer.Ordinal).Select(f => new ModelFileResponse(f.FileName, f.BlobSha256, f.SizeBytes)).ToList(),

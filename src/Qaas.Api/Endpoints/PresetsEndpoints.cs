@@ -1,4 +1,4 @@
-using Qaas.Api.Recipes;
+using Qaas.Quantization.Recipes;
 
 namespace Qaas.Api.Endpoints;
 
@@ -7,15 +7,9 @@ public static class PresetsEndpoints
 {
     public sealed record PresetResponse(string Name, Recipe Recipe);
 
-    // The expansion shows what a preset sets, not every field it leaves alone.
-    private static readonly System.Text.Json.JsonSerializerOptions Json = new(System.Text.Json.JsonSerializerDefaults.Web)
-    {
-        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
-    };
-
     public static void MapPresets(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/v1/presets", () => Results.Json(Presets.All.Select(p => new PresetResponse(p.Key, p.Value)).ToList(), Json))
+        app.MapGet("/v1/presets", () => Results.Json(Presets.All.Select(p => new PresetResponse(p.Key, p.Value)).ToList(), RecipeJson.Options))
             .WithTags("Presets").RequireAuthorization().Produces<List<PresetResponse>>();
     }
 }

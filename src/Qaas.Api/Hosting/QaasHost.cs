@@ -4,7 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.OpenApi;
 using Npgsql;
 using Qaas.Api.Auth;
-using Qaas.Api.Datasets;
+using Qaas.Quantization.Datasets;
 using Qaas.Api.Endpoints;
 using Qaas.Api.Inspection;
 using Qaas.Api.Jobs;
@@ -71,9 +71,8 @@ public static class QaasHost
         s.AddSingleton<UploadReceiver>();
         s.AddSingleton<RequestCounter>();
 
-        // Seams the lead replaces: model inspection, dataset reading, pipeline stages.
-        s.AddSingleton<IModelInspector, TemporaryModelInspector>();
-        s.AddSingleton<IDatasetReader, TemporaryDatasetReader>();
+        // Model inspection and the pipeline stages a job runs.
+        s.AddSingleton<IModelInspector, OnnxModelInspector>();
         AddPipeline(s, config);
 
         s.AddSingleton<JobEventWriter>();

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using Qaas.Api.Pipeline;
-using Qaas.Api.Recipes;
+using Qaas.Quantization.Recipes;
 using Qaas.Storage;
 using Qaas.Storage.Blobs;
 using Qaas.Storage.Entities;
@@ -45,7 +45,7 @@ public sealed class JobRunner(
         var stageList = stages.ToList();
         try
         {
-            var recipe = JsonSerializer.Deserialize<Recipe>(job.Recipe, Json)!;
+            var recipe = RecipeJson.Parse(job.Recipe);
             var reporter = new StageReporter(events, jobId, stageList.Count);
             var final = new JobContext(job, model, recipe, work, reporter, scope.ServiceProvider) { Recovering = recovering };
             for (var i = 0; i < stageList.Count; i++)

@@ -1,5 +1,6 @@
+using Qaas.Onnx.Summary;
 using Qaas.Api.Inspection;
-using Qaas.Api.Recipes;
+using Qaas.Quantization.Recipes;
 using Qaas.Storage.Entities;
 
 namespace Qaas.Api.Pipeline;
@@ -20,7 +21,7 @@ public sealed class JobContext(JobRecord job, ModelRecord model, Recipe recipe, 
     /// <summary>Set by the load stage: the original model (and its external data files beside it).</summary>
     public string? ModelPath { get; set; }
     /// <summary>Set by the analyze stage.</summary>
-    public ModelDescription? Original { get; set; }
+    public ModelSummary? Original { get; set; }
 
     /// <summary>Sections of report.json, by top-level key (original, quantized, outputs, latency, ...).</summary>
     public Dictionary<string, object?> Report { get; } = new(StringComparer.Ordinal);

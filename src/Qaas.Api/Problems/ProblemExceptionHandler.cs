@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
-using Qaas.Api.Datasets;
+using Qaas.Quantization.Datasets;
 using Qaas.Api.Inspection;
 using Qaas.Storage.Blobs;
 
@@ -16,7 +16,7 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
         {
             ApiProblemException p => (p.Status, p.Title, p.Detail, p.Errors),
             BlobTooLargeException b => (413, "Payload too large", b.Message, null),
-            ModelFormatException m => (400, "Invalid model", m.Message, null),
+            Qaas.Onnx.Io.OnnxFormatException m => (400, "Invalid model", m.Message, null),
             DatasetFormatException d => (400, "Invalid dataset", d.Message, null),
             JsonException j => (400, "Malformed JSON", JsonProblem.Describe(j), null),
             BadHttpRequestException b => (b.StatusCode, "Bad request", b.Message, null),

@@ -1,5 +1,6 @@
+using Qaas.Onnx.Summary;
 using System.Text.Json;
-using Qaas.Api.Datasets;
+using Qaas.Quantization.Datasets;
 using Qaas.Api.Inspection;
 using Qaas.Api.Problems;
 
@@ -13,7 +14,7 @@ namespace Qaas.Api.Validation;
 /// </summary>
 public static class JobInputsCheck
 {
-    public static void Check(ModelDescription model, IReadOnlyDictionary<string, long[]>? inputShapes,
+    public static void Check(ModelSummary model, IReadOnlyDictionary<string, long[]>? inputShapes,
         (string Field, IReadOnlyList<DatasetArray> Arrays)? calibration, (string Field, IReadOnlyList<DatasetArray> Arrays)? evaluation)
     {
         foreach (var name in inputShapes?.Keys ?? Enumerable.Empty<string>())
@@ -26,6 +27,7 @@ public static class JobInputsCheck
         for (var k = 0; k < model.Inputs.Count; k++)
         {
             var input = model.Inputs[k];
+            if (input.Shape is null) continue; // rank unknown: nothing to check before the job runs
             if (inputShapes is not null && inputShapes.TryGetValue(input.Name, out var given))
             {
                 if (given.Length != input.Shape.Count)
@@ -43,16 +45,16 @@ public static class JobInputsCheck
         }
     }
 
-    private static void CheckDataset(ModelDescription model, string field, IReadOnlyList<DatasetArray> arrays)
+    private static void CheckDataset(ModelSummary model, string field, IReadOnlyList<DatasetArray> arrays)
     {
         for (var k = 0; k < model.Inputs.Count; k++)
         {
             var input = model.Inputs[k];
             var array = Match(arrays, input, k)
                 ?? throw ApiProblemException.Field(field, $"the dataset has no array for model input '{input.Name}' (arrays: {string.Join(", ", arrays.Select(a => a.Name))}).");
-            if (array.DType == "unknown") continue; // the reader could not tell (checked again when the job loads it)
-            if (ElemType(array.DType) is { } t && t != input.ElemType)
-                throw ApiProblemException.Field(field, $"array '{array.Name}' holds {t}, model input '{input.Name}' takes {input.ElemType}.");
+            if (array.DType != input.ElemType)
+                throw ApiProblemException.Field(field, $"array '{array.Name}' holds {array.DType}, model input '{input.Name}' takes {input.ElemType}.");
+            if (input.Shape is null) continue;
             var sample = array.Shape.Skip(1).ToList();
             var offset = input.Shape.Count - sample.Count; // 0: same rank; 1: a batch axis of 1 is added
             if (offset is not (0 or 1))
@@ -67,23 +69,13 @@ public static class JobInputsCheck
 
     /// <summary>By the input's name, else by position ("input_K" of a TensorProto set).</summary>
     private static DatasetArray? Match(IReadOnlyList<DatasetArray> arrays, TensorSpec input, int position) =>
-        arrays.FirstOrDefault(a => a.Name == input.Name) ?? arrays.FirstOrDefault(a => a.Name == $"input_{position}");
+        arrays.FirstOrDefault(a => a.Name == input.Name) ?? arrays.FirstOrDefault(a => a.Position == position || a.Name == $"input_{position}");
 
     private static long? Fixed(object? dim) => dim switch
     {
         long l when l > 0 => l,
         int i when i > 0 => i,
         JsonElement { ValueKind: JsonValueKind.Number } e when e.GetInt64() > 0 => e.GetInt64(),
-        _ => null,
-    };
-
-    /// <summary>numpy dtype codes to ONNX element type names (null: no opinion).</summary>
-    private static string? ElemType(string dtype) => dtype switch
-    {
-        "f4" or "float32" => "float", "f8" or "float64" => "double", "f2" or "float16" => "float16",
-        "i8" or "int64" => "int64", "i4" or "int32" => "int32", "i2" or "int16" => "int16", "i1" or "int8" => "int8",
-        "u1" or "uint8" => "uint8", "u2" or "uint16" => "uint16", "u4" or "uint32" => "uint32", "u8" or "uint64" => "uint64",
-        "b1" or "bool" => "bool",
         _ => null,
     };
 }

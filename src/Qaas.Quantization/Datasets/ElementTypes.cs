@@ -38,25 +38,8 @@ public static class ElementTypes
         _ => throw new NotSupportedException($"element type {Name(type)} has no fixed byte size here"),
     };
 
-    /// <summary>The short lowercase name used in API responses ("float32", "int64", ...).</summary>
-    public static string Name(DataType type) => type switch
-    {
-        DataType.Float => "float32",
-        DataType.Double => "float64",
-        DataType.Float16 => "float16",
-        DataType.Bfloat16 => "bfloat16",
-        DataType.Int8 => "int8",
-        DataType.Uint8 => "uint8",
-        DataType.Int16 => "int16",
-        DataType.Uint16 => "uint16",
-        DataType.Int32 => "int32",
-        DataType.Uint32 => "uint32",
-        DataType.Int64 => "int64",
-        DataType.Uint64 => "uint64",
-        DataType.Bool => "bool",
-        DataType.String => "string",
-        _ => type.ToString().ToLowerInvariant(),
-    };
+    /// <summary>The lowercase name used in API responses ("float32", "int64", ...), as for model inputs.</summary>
+    public static string Name(DataType type) => Qaas.Onnx.Graph.ElementType.Name((int)type);
 
     public static int SizeOf(TensorProto tensor) => SizeOf((DataType)tensor.DataType);
 }

@@ -19,11 +19,7 @@ public sealed class NpzDataset : ICalibrationDataset
 
     public static NpzDataset Open(string path)
     {
-        var stream = File.OpenRead(path);
-        ZipArchive zip;
-        try { zip = new ZipArchive(stream, ZipArchiveMode.Read); }
-        catch (InvalidDataException e) { stream.Dispose(); throw new DatasetFormatException($"not a valid .npz (zip) archive: {e.Message}"); }
-        var dataset = new NpzDataset(zip);
+        var dataset = new NpzDataset(DatasetFiles.OpenZip(path));
         try { dataset.ReadHeaders(); }
         catch { dataset.Dispose(); throw; }
         return dataset;
@@ -64,7 +60,7 @@ public sealed class NpzDataset : ICalibrationDataset
             throw new DatasetFormatException("array 'labels' must hold int32 or int64 class indices");
 
         Description = new DatasetDescription("npz", (int)samples,
-            [.. _arrays.Where(a => a.Key != LabelsArray).Select(a => new DatasetArrayInfo(a.Key, ElementTypes.Name(a.Value.Type), a.Value.Header.Shape))],
+            [.. _arrays.Where(a => a.Key != LabelsArray).Select(a => new DatasetArray(a.Key, a.Value.Header.Shape, ElementTypes.Name(a.Value.Type)))],
             _arrays.ContainsKey(LabelsArray));
     }
 

@@ -43,7 +43,7 @@ public sealed class DatasetsTests(QaasService service) : IClassFixture<QaasServi
         Assert.Equal(3, ds.GetProperty("samples").GetInt32());
         var x = ds.GetProperty("arrays").EnumerateArray().Single(a => a.Str("name") == "x");
         Assert.Equal("[3,1,4]", x.GetProperty("shape").GetRawText());
-        Assert.Equal("f4", x.Str("dType"));
+        Assert.Equal("float32", x.Str("dType"));
 
         var list = await client.GetFromJsonAsync<JsonElement>("/v1/datasets");
         Assert.Contains(list.GetProperty("items").EnumerateArray(), d => d.Str("id") == ds.Str("id"));

@@ -22,7 +22,7 @@ public sealed class ModelsTests(QaasService service) : IClassFixture<QaasService
         Assert.Equal(14, model.GetProperty("opsets").GetProperty("ai.onnx").GetInt32());
         var input = model.GetProperty("inputs")[0];
         Assert.Equal("x", input.Str("name"));
-        Assert.Equal("float", input.Str("elemType"));
+        Assert.Equal("float32", input.Str("elemType"));
         Assert.Equal("[1,6]", input.GetProperty("shape").GetRawText());
         Assert.Equal(1, model.GetProperty("opCounts").GetProperty("Relu").GetInt32());
 
