@@ -137,12 +137,15 @@ public static class QaasHost
         return app;
     }
 
-    /// <summary>Pipeline stages in run order. The lead adds transform/calibrate/search/quantize/evaluate here.</summary>
+    /// <summary>Pipeline stages in run order: load -> analyze -> quantize (transform, calibrate, rewrite) -> evaluate -> report.</summary>
     private static void AddPipeline(IServiceCollection s, IConfiguration config)
     {
         s.AddSingleton<IJobStage, LoadStage>();
         s.AddSingleton<IJobStage, AnalyzeStage>();
         if (config.GetValue<TimeSpan?>("Qaas:Testing:StageDelay") is { } delay)
             s.AddSingleton<IJobStage>(new DelayStage(delay));
+        s.AddSingleton<IJobStage, QuantizeStage>();
+        s.AddSingleton<IJobStage, EvaluateStage>();
+        s.AddSingleton<IJobStage, ReportStage>();
     }
 }

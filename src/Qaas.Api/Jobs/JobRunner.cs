@@ -8,6 +8,7 @@ using Qaas.Quantization.Recipes;
 using Qaas.Storage;
 using Qaas.Storage.Blobs;
 using Qaas.Storage.Entities;
+using Qaas.Quantization.Reports;
 
 namespace Qaas.Api.Jobs;
 
@@ -41,7 +42,6 @@ public sealed class JobRunner(
         Directory.CreateDirectory(work);
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
         WatchCancel(jobId, cancel);
-        var timings = new List<object>();
         var stageList = stages.ToList();
         try
         {
@@ -56,11 +56,8 @@ public sealed class JobRunner(
                 await reporter.ProgressAsync(0, cancel.Token);
                 var sw = Stopwatch.StartNew();
                 await stage.RunAsync(final, cancel.Token);
-                timings.Add(new { stage = stage.Name, seconds = Math.Round(sw.Elapsed.TotalSeconds, 4) });
+                final.StageTimings.Add(new StageTiming(stage.Name, Math.Round(sw.Elapsed.TotalSeconds, 4)));
             }
-            final.Report["stages"] = timings;
-            final.Report["warnings"] = final.Warnings;
-            final.Report["provenance"] = new { modelSha256 = model.BlobSha256, recipe = JsonDocument.Parse(job.Recipe).RootElement, toolVersion = typeof(JobRunner).Assembly.GetName().Version?.ToString() };
             await PublishAsync(final, cancel.Token);
             await FinishAsync(jobId, JobStatus.Succeeded, null, final.Metrics, CancellationToken.None);
         }
@@ -87,9 +84,6 @@ public sealed class JobRunner(
 
     private async Task PublishAsync(JobContext context, CancellationToken ct)
     {
-        var reportPath = Path.Combine(context.WorkDirectory, "report.json");
-        await File.WriteAllTextAsync(reportPath, JsonSerializer.Serialize(context.Report, Json), ct);
-        context.Artifacts["report.json"] = (reportPath, "application/json");
         var stored = new Dictionary<string, BlobInfo>(StringComparer.Ordinal);
         foreach (var (name, (path, contentType)) in context.Artifacts)
         {

@@ -1,3 +1,5 @@
+using Qaas.Quantization.Pipeline;
+using Qaas.Quantization.Reports;
 using Qaas.Onnx.Summary;
 using Qaas.Api.Inspection;
 using Qaas.Quantization.Recipes;
@@ -20,11 +22,20 @@ public sealed class JobContext(JobRecord job, ModelRecord model, Recipe recipe, 
 
     /// <summary>Set by the load stage: the original model (and its external data files beside it).</summary>
     public string? ModelPath { get; set; }
+    /// <summary>Set by the load stage when the job names datasets.</summary>
+    public JobDataset? Calibration { get; set; }
+    public JobDataset? Evaluation { get; set; }
     /// <summary>Set by the analyze stage.</summary>
     public ModelSummary? Original { get; set; }
+    /// <summary>Set by the quantize stage: the quantized model as written to the work folder.</summary>
+    public QuantizedModel? Quantized { get; set; }
+    public string? QuantizedPath { get; set; }
+    /// <summary>Set by the evaluate stage.</summary>
+    public Dictionary<string, OutputFidelity> Fidelity { get; } = new(StringComparer.Ordinal);
+    public LatencyReport? Latency { get; set; }
 
-    /// <summary>Sections of report.json, by top-level key (original, quantized, outputs, latency, ...).</summary>
-    public Dictionary<string, object?> Report { get; } = new(StringComparer.Ordinal);
+    /// <summary>How long each finished stage took, for the report.</summary>
+    public List<StageTiming> StageTimings { get; } = [];
     /// <summary>The job's metrics summary (compressionRatio, speedup, minSqnrDb, passed, ...); numeric entries also go to job_metrics.</summary>
     public Dictionary<string, object?> Metrics { get; } = new(StringComparer.Ordinal);
     /// <summary>Files to publish as artifacts when the job succeeds: name -> (path, content type).</summary>

@@ -28,6 +28,10 @@ public sealed record OutputFidelity
     public double? Top1Agreement { get; init; }
     public double? Accuracy { get; init; }
     public double? ReferenceAccuracy { get; init; }
+    /// <summary>Values where the models disagree about being finite (NaN/±inf in one and not the same in the other);
+    /// when non-zero, SQNR and cosine are reported at their worst. Null (and left out of JSON) when there were none.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public long? NonFiniteValues { get; init; }
 }
 
 public sealed record LatencyStats(double P50Ms, double P90Ms, double P99Ms);

@@ -11,17 +11,6 @@ public sealed class AnalyzeStage(IModelInspector inspector) : IJobStage
     {
         var path = context.ModelPath ?? throw new InvalidOperationException("The load stage did not run.");
         context.Original = await inspector.InspectAsync(path, ct);
-        context.Report["original"] = new
-        {
-            sizeBytes = context.Model.SizeBytes,
-            sha256 = context.Model.BlobSha256,
-            context.Original.IrVersion,
-            context.Original.Opsets,
-            context.Original.Inputs,
-            context.Original.Outputs,
-            context.Original.ParameterCount,
-            context.Original.OpCounts,
-        };
         await context.Reporter.LogAsync("info",
             $"{context.Original.OpCounts.Values.Sum()} nodes, {context.Original.ParameterCount} parameters, {context.Original.Inputs.Count} input(s).", ct);
         await context.Reporter.ProgressAsync(1, ct);

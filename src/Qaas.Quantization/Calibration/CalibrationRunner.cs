@@ -1,0 +1,148 @@
+using Google.Protobuf;
+using Qaas.Onnx.Io;
+using Qaas.Onnx.Proto;
+using Qaas.Quantization.Formats;
+using Qaas.Quantization.Pipeline;
+using Qaas.Quantization.Recipes;
+using Qaas.Runtime.Sessions;
+using Qaas.Runtime.Tensors;
+
+namespace Qaas.Quantization.Calibration;
+
+/// <summary>
+/// Runs calibration samples through ONNX Runtime and folds the chosen intermediate tensors into range observers.
+/// One session over a copy of the model whose graph outputs include those tensors; samples stream through it one at
+/// a time and every captured tensor is dropped after its observer saw it, so memory does not grow with the sample count.
+/// </summary>
+public static class CalibrationRunner
+{
+    /// <summary>Intra-op threads of the calibration session: calibration shares the machine with other jobs.</summary>
+    public const int SessionThreads = 2;
+
+    /// <param name="tensors">Float tensors to observe: node outputs or graph inputs of the main graph.</param>
+    /// <param name="activations">Calibration method, target type, symmetry and percentile.</param>
+    /// <returns>Tensor name -> (min, max) proposed by its observer.</returns>
+    public static IReadOnlyDictionary<string, (float Min, float Max)> Run(OnnxModel model, IReadOnlyCollection<string> tensors,
+        SampleFeed feed, ActivationSpec activations, CancellationToken cancellationToken, IProgress<double>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(feed);
+        var observers = CreateObservers(tensors, activations);
+        if (observers.Count == 0)
+            return new Dictionary<string, (float, float)>();
+
+        var graphInputs = model.Graph.Input.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
+        var fromFeed = observers.Keys.Where(graphInputs.Contains).ToList();
+        var fromSession = observers.Keys.Where(n => !graphInputs.Contains(n)).ToList();
+
+        var options = new InferenceSessionOptions
+        {
+            IntraOpThreads = SessionThreads,
+            InterOpThreads = 1,
+            AllowSpinning = false,
+            ExternalDataDirectory = model.Files is null ? null : Path.GetDirectoryName(model.Files.MainFile),
+        };
+        using var session = InferenceSession.Create(WithOutputs(model.Proto, fromSession), options);
+
+        int done = 0;
+        foreach (var sample in feed.Samples())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            foreach (var name in fromFeed)
+                if (sample.TryGetValue(name, out var input))
+                    Observe(observers[name], input);
+            if (fromSession.Count > 0)
+            {
+                var outputs = session.Run(sample, fromSession, cancellationToken);
+                foreach (var name in fromSession)
+                    Observe(observers[name], outputs[name]);
+            }
+            done++;
+            if (feed.Count > 0)
+                progress?.Report(Math.Min(1.0, (double)done / feed.Count));
+        }
+        if (done == 0)
+            throw new InvalidOperationException("Calibration needs at least one sample; the feed was empty.");
+        progress?.Report(1.0);
+        return observers.ToDictionary(kv => kv.Key, kv => kv.Value.ComputeRange(), StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// A serialized copy of <paramref name="model"/> whose main graph also outputs <paramref name="tensors"/>.
+    /// A ValueInfoProto with elem_type float and no shape is enough for ONNX Runtime.
+    /// </summary>
+    public static byte[] WithOutputs(ModelProto model, IEnumerable<string> tensors)
+    {
+        var copy = model.Clone();
+        var existing = copy.Graph.Output.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var name in tensors)
+        {
+            if (!existing.Add(name))
+                continue;
+            copy.Graph.Output.Add(new ValueInfoProto
+            {
+                Name = name,
+                Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float } },
+            });
+        }
+        return copy.ToByteArray();
+    }
+
+    /// <summary>
+    /// Below this many observed values a histogram method (entropy, percentile, MSE) has too little mass to place a
+    /// clipping threshold (a pooled [1, C, 1, 1] tensor, class logits), so the exact min/max is used instead.
+    /// </summary>
+    public const long MinValuesForHistogram = 4096;
+
+    private static Dictionary<string, IRangeObserver> CreateObservers(IEnumerable<string> tensors, ActivationSpec spec)
+    {
+        var type = ObserverType(spec.Type);
+        bool symmetric = spec.Symmetric ?? false;
+        string method = spec.Calibration ?? "minmax";
+        var observers = new Dictionary<string, IRangeObserver>(StringComparer.Ordinal);
+        foreach (var name in tensors)
+        {
+            var observer = RangeObservers.Create(method, type, symmetric, spec.Percentile ?? 99.999);
+            observers.TryAdd(name, observer is MinMaxObserver ? observer : new SmallTensorFallback(observer));
+        }
+        return observers;
+    }
+
+    /// <summary>Runs a histogram observer next to an exact min/max and answers with the latter for small tensors.</summary>
+    private sealed class SmallTensorFallback(IRangeObserver histogram) : IRangeObserver
+    {
+        private readonly MinMaxObserver _exact = new();
+        private long _count;
+
+        public void Observe(ReadOnlySpan<float> batch)
+        {
+            _count += batch.Length;
+            _exact.Observe(batch);
+            histogram.Observe(batch);
+        }
+
+        /// <summary>
+        /// The histogram's proposal, kept inside what was actually seen: symmetric proposals such as entropy's (-t, t)
+        /// would otherwise spend half of an asymmetric grid on values that never occur.
+        /// </summary>
+        public (float Min, float Max) ComputeRange()
+        {
+            var exact = _exact.ComputeRange();
+            if (_count < MinValuesForHistogram)
+                return exact;
+            var (min, max) = histogram.ComputeRange();
+            return (MathF.Max(min, exact.Min), MathF.Min(max, exact.Max));
+        }
+    }
+
+    // Float targets (fp8) are observed on an 8-bit integer grid: the observers only need a level count.
+    private static QuantType ObserverType(string? name) =>
+        name is not null && QuantTypeInfo.TryParse(name, out var t) && t.IsInteger() ? t : QuantType.Int8;
+
+    private static void Observe(IRangeObserver observer, Tensor tensor)
+    {
+        if (tensor.ElementType != TensorElementType.Float)
+            throw new InvalidOperationException($"Calibration observes float tensors only; got {tensor.ElementType}.");
+        observer.Observe(tensor.AsSpan<float>());
+    }
+}

@@ -1,0 +1,137 @@
+using Qaas.Onnx.Graph;
+using Qaas.Onnx.Io;
+using Qaas.Onnx.Rewrite;
+using Qaas.Quantization.Algorithms;
+using Qaas.Quantization.Formats;
+using Qaas.Quantization.Pipeline;
+using Qaas.Quantization.Recipes;
+using Qaas.Quantization.Reports;
+using Qaas.Quantization.WeightOnly;
+using DT = Qaas.Onnx.Proto.TensorProto.Types.DataType;
+
+namespace Qaas.Quantization.Dynamic;
+
+/// <summary>
+/// Dynamic int8 quantization (preset int8-dynamic): weights are quantized offline (int8, symmetric per output
+/// channel by default); activations are quantized to uint8 at run time from each tensor's own min/max, so no
+/// calibration data is needed. Each selected MatMul with a constant W[K, N] becomes an integer MatMul whose int32
+/// result is rescaled by x_scale * w_scale[n].
+/// </summary>
+public static class DynamicQuantizer
+{
+    public const string MicrosoftDomain = "com.microsoft";
+
+    public static QuantizedModel Quantize(OnnxModel model, Recipe resolvedRecipe, CancellationToken ct = default) =>
+        Quantize(model, resolvedRecipe, DynamicMatMulForm.Standard, ct);
+
+    public static QuantizedModel Quantize(OnnxModel model, Recipe resolvedRecipe, DynamicMatMulForm form, CancellationToken ct = default)
+    {
+        var spec = resolvedRecipe.Weights ?? throw new ArgumentException("The recipe has no weights section.", nameof(resolvedRecipe));
+        var type = QuantTypeInfo.Parse(spec.Type ?? "int8");
+        if (type is not (QuantType.Int8 or QuantType.UInt8))
+            throw new NotSupportedException($"Dynamic quantization needs int8 or uint8 weights, not '{spec.Type}'.");
+        bool symmetric = spec.Symmetric ?? type == QuantType.Int8;
+        bool perTensor = spec.Granularity == "per-tensor";
+
+        var proto = model.Proto.Clone();
+        var editor = new GraphEditor(proto);
+        var warnings = new List<string>();
+        // DynamicQuantizeLinear needs ONNX opset 11; raising an older model's opset would change other ops' meaning.
+        if (form == DynamicMatMulForm.Standard && DefaultOpset(proto) < 11)
+        {
+            form = DynamicMatMulForm.Fused;
+            warnings.Add($"The model imports ONNX opset {DefaultOpset(proto)} (< 11): dynamic MatMuls use com.microsoft DynamicQuantizeMatMul, which only ONNX Runtime runs.");
+        }
+        var quantizedInputs = new Dictionary<string, (string Q, string Scale, string ZeroPoint)>(StringComparer.Ordinal);
+        var reports = new List<NodeReport>();
+        foreach (var m in WeightedMatMuls.Find(proto.Graph, resolvedRecipe.Nodes))
+        {
+            ct.ThrowIfCancellationRequested();
+            var w = m.ReadWeight(model);
+            var gemmBias = m.ReadGemmBias(model) is { } c
+                ? editor.AddInitializer(TensorData.Create<float>($"{m.WeightName}_bias", c, [m.N])) : null;
+            // Per-tensor is per-channel over a single column: W viewed as [K * N, 1] has the same row-major layout.
+            var rtn = perTensor ? Rtn.Quantize(w, m.K * m.N, 1, type, symmetric) : Rtn.Quantize(w, m.K, m.N, type, symmetric);
+            var weight = AddWeight(editor, m, rtn, type, symmetric);
+            if (form == DynamicMatMulForm.Fused) EmitFused(editor, m, weight, gemmBias);
+            else EmitStandard(editor, m, weight, gemmBias, quantizedInputs);
+            editor.RemoveNode(m.Node);
+            reports.Add(new NodeReport(m.Node.Name, m.Node.OpType, type.RecipeName(), 8, null, WeightError.Relative(w, rtn.Dequantize())));
+        }
+        if (reports.Count == 0)
+            warnings.Add("No MatMul with a constant 2-D float weight was selected: the model is unchanged.");
+        else
+        {
+            if (form == DynamicMatMulForm.Fused) editor.EnsureOpset(MicrosoftDomain, 1);
+            editor.SortTopologically();
+            editor.RemoveDeadNodes();
+            editor.RemoveUnusedInitializers();
+            editor.DropStaleValueInfo();
+        }
+        return new QuantizedModel(proto, reports, warnings, Simulated: false);
+    }
+
+    private static long DefaultOpset(Onnx.Proto.ModelProto model) =>
+        model.OpsetImport.FirstOrDefault(o => o.Domain is "" or "ai.onnx")?.Version ?? 1;
+
+    private sealed record QuantizedWeight(string Values, string Scale, string? ZeroPoint);
+
+    private static QuantizedWeight AddWeight(GraphEditor editor, WeightedMatMul m, RtnResult rtn, QuantType type, bool symmetric)
+    {
+        var dataType = type == QuantType.Int8 ? (int)DT.Int8 : (int)DT.Uint8;
+        var values = editor.AddInitializer(TensorData.Create<byte>($"{m.WeightName}_quantized", rtn.Values, [m.K, m.N], dataType));
+        long[] paramShape = rtn.Scales.Length == 1 ? [] : [rtn.Scales.Length];
+        var scale = editor.AddInitializer(TensorData.Create<float>($"{m.WeightName}_scale", rtn.Scales, paramShape));
+        string? zeroPoint = null;
+        // A symmetric int8 weight has zero points of 0, the operators' default.
+        if (!(symmetric && type == QuantType.Int8))
+        {
+            var zp = rtn.ZeroPoints.Select(z => (byte)z).ToArray();
+            zeroPoint = editor.AddInitializer(TensorData.Create<byte>($"{m.WeightName}_zero_point", zp, paramShape, dataType));
+        }
+        return new QuantizedWeight(values, scale, zeroPoint);
+    }
+
+    private static void EmitStandard(GraphEditor editor, WeightedMatMul m, QuantizedWeight w, string? gemmBias,
+        Dictionary<string, (string Q, string Scale, string ZeroPoint)> quantizedInputs)
+    {
+        // Q, K and V projections read the same tensor: quantize it once.
+        if (!quantizedInputs.TryGetValue(m.Input, out var x))
+        {
+            x = (editor.Names.Fresh(m.Input + "_quantized"), editor.Names.Fresh(m.Input + "_scale"), editor.Names.Fresh(m.Input + "_zero_point"));
+            editor.AddNode("DynamicQuantizeLinear", [m.Input], [x.Q, x.Scale, x.ZeroPoint], m.Input + "_DynamicQuantizeLinear");
+            quantizedInputs[m.Input] = x;
+        }
+        var name = m.Node.Name.Length > 0 ? m.Node.Name : m.Output;
+        var product = editor.Names.Fresh(m.Output + "_int32");
+        editor.AddNode("MatMulInteger", [x.Q, w.Values, x.ZeroPoint, w.ZeroPoint ?? ""], [product], name + "_MatMulInteger");
+        var asFloat = editor.Names.Fresh(m.Output + "_float");
+        editor.AddNode("Cast", [product], [asFloat], name + "_Cast", "", Attributes.Int("to", (long)DT.Float));
+        var scale = editor.Names.Fresh(m.Output + "_scale");
+        editor.AddNode("Mul", [x.Scale, w.Scale], [scale], name + "_scale");
+        if (gemmBias is null)
+            editor.AddNode("Mul", [asFloat, scale], [m.Output], name + "_rescale");
+        else
+        {
+            var rescaled = editor.Names.Fresh(m.Output + "_rescaled");
+            editor.AddNode("Mul", [asFloat, scale], [rescaled], name + "_rescale");
+            editor.AddNode("Add", [rescaled, gemmBias], [m.Output], name + "_bias");
+        }
+    }
+
+    private static void EmitFused(GraphEditor editor, WeightedMatMul m, QuantizedWeight w, string? gemmBias)
+    {
+        var inputs = new List<string> { m.Input, w.Values, w.Scale, w.ZeroPoint ?? "" };
+        var output = m.Output;
+        if (m.BiasAdd is { } add)
+        {
+            inputs.Add(m.BiasName!);
+            output = add.Output[0];
+            editor.RemoveNode(add);
+        }
+        else if (gemmBias is not null) inputs.Add(gemmBias);
+        while (inputs[^1].Length == 0) inputs.RemoveAt(inputs.Count - 1);
+        editor.AddNode("DynamicQuantizeMatMul", inputs, [output], (m.Node.Name.Length > 0 ? m.Node.Name : m.Output) + "_quant",
+            MicrosoftDomain);
+    }
+}

@@ -1,0 +1,27 @@
+using Qaas.Onnx.Io;
+using Qaas.Quantization.Dynamic;
+using Qaas.Quantization.Float16;
+using Qaas.Quantization.Recipes;
+using Qaas.Quantization.Static;
+using Qaas.Quantization.WeightOnly;
+
+namespace Qaas.Quantization.Pipeline;
+
+/// <summary>Picks the quantizer a resolved recipe asks for.</summary>
+public static class Quantizers
+{
+    /// <summary>Static activation quantization needs activation ranges, hence calibration samples.</summary>
+    public static bool NeedsCalibration(Recipe recipe) =>
+        !IsFloatConversion(recipe) && recipe.Format != "matmulnbits" && recipe.Activations?.Type is not ("none" or "dynamic");
+
+    public static QuantizedModel Run(OnnxModel model, Recipe recipe, SampleFeed? calibration, IProgress<double>? progress, CancellationToken ct)
+    {
+        if (IsFloatConversion(recipe)) return Float16Converter.Quantize(model, recipe, ct);
+        if (recipe.Format == "matmulnbits") return MatMulNBitsQuantizer.Quantize(model, recipe, ct);
+        if (recipe.Activations?.Type == "dynamic") return DynamicQuantizer.Quantize(model, recipe, ct);
+        return StaticQdqQuantizer.Quantize(model, recipe,
+            calibration ?? throw new ArgumentException("static quantization needs calibration samples", nameof(calibration)), progress, ct);
+    }
+
+    static bool IsFloatConversion(Recipe recipe) => recipe.Weights?.Type is "fp16" or "bf16";
+}

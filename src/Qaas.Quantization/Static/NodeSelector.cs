@@ -1,0 +1,29 @@
+using Qaas.Onnx.Proto;
+using Qaas.Quantization.Recipes;
+
+namespace Qaas.Quantization.Static;
+
+/// <summary>Applies a recipe's node include/exclude filters (names and op types) to the main graph.</summary>
+public static class NodeSelector
+{
+    public static readonly IReadOnlyList<string> DefaultOpTypes = ["Conv", "MatMul", "Gemm"];
+
+    /// <summary>Op types this quantizer knows how to place Q/DQ around.</summary>
+    public static readonly IReadOnlySet<string> Quantizable = new HashSet<string>(["Conv", "MatMul", "Gemm"]);
+
+    public static IReadOnlyList<NodeProto> Select(GraphProto graph, NodeSelection? selection)
+    {
+        var include = selection?.Include;
+        var exclude = selection?.Exclude;
+        var opTypes = new HashSet<string>(include?.OpTypes ?? (include?.Names is { Count: > 0 } ? [] : DefaultOpTypes), StringComparer.Ordinal);
+        var names = new HashSet<string>(include?.Names ?? [], StringComparer.Ordinal);
+        var excludedOps = new HashSet<string>(exclude?.OpTypes ?? [], StringComparer.Ordinal);
+        var excludedNames = new HashSet<string>(exclude?.Names ?? [], StringComparer.Ordinal);
+        return graph.Node
+            .Where(n => n.Domain.Length == 0 || n.Domain == "ai.onnx")
+            .Where(n => Quantizable.Contains(n.OpType))
+            .Where(n => opTypes.Contains(n.OpType) || names.Contains(n.Name))
+            .Where(n => !excludedOps.Contains(n.OpType) && !excludedNames.Contains(n.Name))
+            .ToList();
+    }
+}

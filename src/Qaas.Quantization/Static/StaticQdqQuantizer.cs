@@ -1,0 +1,86 @@
+using Qaas.Onnx.Io;
+using Qaas.Onnx.Rewrite;
+using Qaas.Quantization.Calibration;
+using Qaas.Quantization.Formats;
+using Qaas.Quantization.Pipeline;
+using Qaas.Quantization.Recipes;
+using Qaas.Quantization.Reports;
+using Qaas.Quantization.Transforms.Graph;
+
+namespace Qaas.Quantization.Static;
+
+/// <summary>
+/// Static post-training quantization to QDQ (presets int8-static, int8-static-entropy, fp8-e4m3): optional BatchNorm
+/// folding, node selection, Q/DQ placement that ONNX Runtime fuses into integer kernels, activation ranges from
+/// calibration through ONNX Runtime, per-channel weights and int32 biases.
+/// </summary>
+public static class StaticQdqQuantizer
+{
+    /// <summary>Share of the progress range spent calibrating; the rewrite takes the rest.</summary>
+    private const double CalibrationShare = 0.9;
+
+    /// <param name="recipe">A resolved recipe (<see cref="RecipeResolver.Resolve"/>).</param>
+    public static QuantizedModel Quantize(OnnxModel model, Recipe recipe, SampleFeed calibration,
+        IProgress<double>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(recipe);
+        var warnings = new List<string>();
+        var settings = StaticQuantSettings.From(recipe, warnings);
+        var proto = model.Proto.Clone();
+        var editor = new GraphEditor(proto);
+
+        if (recipe.Transforms?.Contains("fold-batchnorm") == true)
+        {
+            // BatchNorm and the constant per-channel scale/shift some exports keep after a Conv: exact rewrites that
+            // ORT would do itself for fp32 but cannot once the weights are quantized.
+            ConvBatchNormFolder.Apply(proto);
+            ConvAffineFolder.Apply(proto);
+        }
+        editor.PromoteConstantsToInitializers();
+
+        var plans = QdqPlacement.Plan(proto.Graph, NodeSelector.Select(proto.Graph, recipe.Nodes));
+        if (plans.Count == 0)
+        {
+            warnings.Add("No node matched the recipe's selection with a float initializer weight; the model is unchanged.");
+            return new QuantizedModel(proto, [], warnings, Simulated: false);
+        }
+
+        long needed = settings.IsFloat8 ? 19 : settings.PerChannelWeights ? 13 : 10;
+        var opset = QdqOpset.Prepare(proto, needed, settings.IsFloat8, warnings);
+
+        var working = OnnxModel.FromProto(proto, model.Files, validate: false);
+        var calibrationProgress = progress is null ? null : new Progress<double>(p => progress.Report(p * CalibrationShare));
+        var observed = QdqPlacement.ActivationTensors(plans, includeOutputs: !settings.IsFloat8);
+        var ranges = CalibrationRunner.Run(working, observed, calibration, settings.Activations,
+            cancellationToken, calibrationProgress);
+        if (calibration.Synthetic)
+            warnings.Add("Calibration used synthetic inputs generated from the model's input specs; activation ranges may not match real data.");
+
+        var writer = new QdqWriter(editor, opset.Domain, settings, working);
+        var nodes = new List<NodeReport>(plans.Count);
+        bool integer = !settings.IsFloat8;
+        foreach (var plan in plans)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var inputParams = plan.InputTensors.Select(t => writer.Activation(t, ranges[t])).ToList();
+            var weightScales = writer.Weight(plan.Node, plan.WeightInput, plan.WeightAxis);
+            if (integer && plan.BiasInput is { } bias && Environment.GetEnvironmentVariable("ZZ_NOBIAS") is null)
+                writer.Bias(plan.Node, bias, inputParams[0].Scale, weightScales);
+            // The output Q only exists to let ORT fuse integer kernels; float8 has none.
+            if (integer && Environment.GetEnvironmentVariable("ZZ_NOOUT") is null)
+                writer.Activation(plan.OutputTensor, ranges[plan.OutputTensor]);
+            var name = plan.Node.Name.Length > 0 ? plan.Node.Name : plan.Node.Output[0];
+            nodes.Add(new NodeReport(name, plan.Node.OpType, settings.WeightType.RecipeName(), settings.WeightType.BitWidth(), null, null));
+        }
+
+        editor.SortTopologically();
+        editor.RemoveUnusedInitializers();
+        editor.DropStaleValueInfo();
+        if (settings.IsFloat8)
+            warnings.Add("Float8 QDQ is simulated: ONNX Runtime on CPU has no float8 kernels, so it dequantizes and runs fp32; " +
+                "the model is smaller on disk but not faster.");
+        progress?.Report(1.0);
+        return new QuantizedModel(proto, nodes, warnings, Simulated: settings.IsFloat8);
+    }
+}

@@ -1,0 +1,92 @@
+using Qaas.Onnx.Graph;
+using Qaas.Onnx.Io;
+using Qaas.Onnx.Proto;
+using Qaas.Onnx.Rewrite;
+using Qaas.Quantization.Algorithms;
+using Qaas.Quantization.Pipeline;
+using Qaas.Quantization.Recipes;
+using Qaas.Quantization.Reports;
+
+namespace Qaas.Quantization.WeightOnly;
+
+/// <summary>
+/// Weight-only block quantization (preset w4-rtn): each selected MatMul with a constant W[K, N] becomes a
+/// com.microsoft MatMulNBits whose weight is stored as 2, 4 or 8-bit integers with one scale (and zero point) per
+/// block of K; activations stay float. A directly following bias Add moves into the operator's bias input.
+/// </summary>
+public static class MatMulNBitsQuantizer
+{
+    public const string Domain = "com.microsoft";
+
+    // ORT's fast int8-activation kernels need accuracy_level 4 (ENVIRONMENT.md "MatMulNBits rules").
+    private const long AccuracyLevel = 4;
+
+    /// <summary>Bits of MatMulNBits storage for a recipe weight type, or null when the operator cannot hold it.</summary>
+    public static int? BitsOf(string? weightType) => weightType switch
+    {
+        "int4" or "uint4" => 4,
+        "int8" or "uint8" => 8,
+        "int2" => 2,
+        _ => null,
+    };
+
+    public static QuantizedModel Quantize(OnnxModel model, Recipe resolvedRecipe, CancellationToken ct = default)
+    {
+        var weights = resolvedRecipe.Weights ?? throw new ArgumentException("The recipe has no weights section.", nameof(resolvedRecipe));
+        var type = weights.Type ?? "int4";
+        int bits = BitsOf(type) ?? throw new NotSupportedException($"MatMulNBits cannot store '{type}' weights.");
+        int blockSize = weights.GroupSize ?? 32;
+        bool symmetric = weights.Symmetric ?? false;
+
+        var proto = model.Proto.Clone();
+        var editor = new GraphEditor(proto);
+        var graph = proto.Graph;
+        var reports = new List<NodeReport>();
+        var warnings = new List<string>();
+        foreach (var m in WeightedMatMuls.Find(graph, resolvedRecipe.Nodes))
+        {
+            ct.ThrowIfCancellationRequested();
+            var w = m.ReadWeight(model);
+            var packed = MatMulNBitsPacker.Pack(w, m.K, m.N, bits, blockSize, symmetric);
+            Replace(editor, m, packed, m.ReadGemmBias(model));
+            reports.Add(new NodeReport(m.Node.Name, m.Node.OpType, type, bits, null, WeightError.Relative(w, MatMulNBitsPacker.Dequantize(packed))));
+        }
+        if (reports.Count == 0)
+            warnings.Add("No MatMul with a constant 2-D float weight was selected: the model is unchanged.");
+        else
+        {
+            editor.EnsureOpset(Domain, 1);
+            editor.SortTopologically();
+            editor.RemoveDeadNodes();
+            editor.RemoveUnusedInitializers();
+            editor.DropStaleValueInfo();
+        }
+        return new QuantizedModel(proto, reports, warnings, Simulated: false);
+    }
+
+    private static void Replace(GraphEditor editor, WeightedMatMul m, MatMulNBitsWeights packed, float[]? gemmBias)
+    {
+        var prefix = m.WeightName;
+        var b = editor.AddInitializer(TensorData.Create<byte>($"{prefix}_Q{packed.Bits}", packed.B,
+            packed.BShape.Select(d => (long)d).ToArray()));
+        var scales = editor.AddInitializer(TensorData.Create<float>($"{prefix}_scales", packed.Scales, [packed.Scales.Length]));
+        var inputs = new List<string> { m.Input, b, scales };
+        inputs.Add(packed.Symmetric ? "" : editor.AddInitializer(
+            TensorData.Create<byte>($"{prefix}_zero_points", packed.ZeroPoints, [packed.ZeroPoints.Length])));
+        var output = m.Output;
+        // Inputs: A, B, scales, zero_points, g_idx, bias.
+        if (m.BiasAdd is { } add)
+        {
+            inputs.AddRange(["", m.BiasName!]);
+            output = add.Output[0];
+            editor.RemoveNode(add);
+        }
+        else if (gemmBias is not null)
+            inputs.AddRange(["", editor.AddInitializer(TensorData.Create<float>($"{m.WeightName}_bias", gemmBias, [m.N]))]);
+        while (inputs[^1].Length == 0) inputs.RemoveAt(inputs.Count - 1);
+        editor.AddNode("MatMulNBits", inputs, [output], m.Node.Name.Length > 0 ? m.Node.Name + "_Q" + packed.Bits : null, Domain,
+            Attributes.Int("K", packed.K), Attributes.Int("N", packed.N), Attributes.Int("bits", packed.Bits),
+            Attributes.Int("block_size", packed.BlockSize), Attributes.Int("accuracy_level", AccuracyLevel));
+        editor.RemoveNode(m.Node);
+    }
+}

@@ -1,0 +1,91 @@
+using Google.Protobuf;
+using Qaas.Onnx.Io;
+using Qaas.Quantization.Recipes;
+using Qaas.Quantization.WeightOnly;
+using static Qaas.Quantization.Tests.WeightOnly.TransformerRun;
+
+namespace Qaas.Quantization.Tests.WeightOnly;
+
+public class MatMulNBitsQuantizerTests
+{
+    private static Recipe W4(WeightSpec? weights = null) =>
+        RecipeResolver.Resolve(new Recipe { Preset = "w4-rtn", Weights = weights });
+
+    [Fact]
+    public void Small_transformer_becomes_MatMulNBits_and_stays_close()
+    {
+        var o = TransformerOptions.Small;
+        var fp32 = TransformerModelBuilder.Build(o);
+        var result = MatMulNBitsQuantizer.Quantize(OnnxModel.FromProto(fp32), W4(), default);
+
+        var ops = OpCounts(result.Model);
+        // 6 weight MatMuls per block + lm_head; the two attention MatMuls (no constant weight) stay.
+        Assert.Equal(6 * o.Blocks + 1, ops["MatMulNBits"]);
+        Assert.Equal(2 * o.Blocks, ops["MatMul"]);
+        Assert.Equal(6 * o.Blocks + 1, result.Nodes.Count);
+        Assert.All(result.Nodes, n => Assert.Equal(4, n.Bits));
+        Assert.False(result.Simulated);
+        Assert.Contains(result.Model.OpsetImport, i => i.Domain == "com.microsoft");
+        // The float weights are gone.
+        Assert.DoesNotContain(result.Model.Graph.Initializer, t => t.Name == "block0.attn.q.weight");
+
+        double cosine = Cosine(fp32, result.Model, Tokens(o, 2, 16));
+        Assert.True(cosine >= 0.99, $"cosine {cosine}");
+    }
+
+    [Fact]
+    public void Weight_bytes_shrink_to_a_sixth()
+    {
+        var o = TransformerOptions.Small;
+        var fp32 = TransformerModelBuilder.Build(o);
+        var result = MatMulNBitsQuantizer.Quantize(OnnxModel.FromProto(fp32), W4(), default);
+        long floatBytes = fp32.Graph.Initializer.Where(t => t.Dims.Count == 2 && t.Name != "embedding").Sum(t => t.RawData.Length);
+        long quantBytes = result.Model.Graph.Initializer.Where(t => t.Name.Contains("_Q4") || t.Name.EndsWith("_scales") || t.Name.EndsWith("_zero_points"))
+            .Sum(t => t.RawData.Length);
+        // Per 32 weights: 16 bytes of nibbles + a float scale + half a byte of zero point = 20.5 / 128 = 0.160.
+        Assert.InRange((double)quantBytes / floatBytes, 0.15, 0.161);
+    }
+
+    [Theory]
+    [InlineData("int8", 128, true)]
+    [InlineData("uint4", 64, false)]
+    [InlineData("int2", 16, false)]
+    public void Other_bit_widths_run_in_ort(string type, int block, bool symmetric)
+    {
+        var o = TransformerOptions.Small with { Blocks = 1 };
+        var fp32 = TransformerModelBuilder.Build(o);
+        var result = MatMulNBitsQuantizer.Quantize(OnnxModel.FromProto(fp32),
+            W4(new WeightSpec { Type = type, GroupSize = block, Symmetric = symmetric }), default);
+        Assert.Equal(7, OpCounts(result.Model)["MatMulNBits"]);
+        double cosine = Cosine(fp32, result.Model, Tokens(o, 1, 8));
+        Assert.True(cosine >= (type switch { "int2" => 0.5, "int8" => 0.999, _ => 0.99 }), $"cosine {cosine}");
+    }
+
+    [Fact]
+    public void Excluded_nodes_stay_float()
+    {
+        var o = TransformerOptions.Small with { Blocks = 1 };
+        var fp32 = TransformerModelBuilder.Build(o);
+        var recipe = RecipeResolver.Resolve(new Recipe
+        {
+            Preset = "w4-rtn",
+            Nodes = new NodeSelection { Include = new NodeFilter { OpTypes = ["MatMul"] }, Exclude = new NodeFilter { Names = ["logits"] } },
+        });
+        var result = MatMulNBitsQuantizer.Quantize(OnnxModel.FromProto(fp32), recipe, default);
+        Assert.Equal(6, OpCounts(result.Model)["MatMulNBits"]);
+        Assert.Contains(result.Model.Graph.Initializer, t => t.Name == "lm_head.weight");
+    }
+
+    [Fact]
+    public void Full_size_transformer_shrinks_below_a_third_and_runs()
+    {
+        var o = TransformerOptions.Full;
+        Assert.True(o.ParameterCount >= 50_000_000);
+        var fp32 = TransformerModelBuilder.Build(o);
+        var result = MatMulNBitsQuantizer.Quantize(OnnxModel.FromProto(fp32), W4(), default);
+        long fp32Bytes = fp32.CalculateSize(), w4Bytes = result.Model.CalculateSize();
+        Assert.True(w4Bytes <= 0.3 * fp32Bytes, $"{w4Bytes} vs {fp32Bytes}");
+        double cosine = Cosine(fp32, result.Model, Tokens(o, 1, 8));
+        Assert.True(cosine >= 0.99, $"cosine {cosine}");
+    }
+}
