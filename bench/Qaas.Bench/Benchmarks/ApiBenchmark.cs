@@ -184,7 +184,7 @@ public sealed class ApiBenchmark : IBenchmark
         report.Target($"(b) GET /v1/jobs/{{id}}, {Clients} clients", $"{r.RequestsPerSecond:F0} req/s", ">= 2000 rps", r.RequestsPerSecond >= 2000)
             .Target("(b) ... p99 latency", $"{p99:F1} ms", "<= 50 ms", p99 <= 50)
             .Figure("(b) ... p50 latency, requests, failures", $"{p50:F1} ms, {r.Requests} in {r.Seconds:F1} s, {r.Failures} failed")
-            .Figure("(b) ... CPU used during the run", $"service {serviceCores:F2} cores, load generator {ownCores:F2} cores (PostgreSQL and others: the rest of {Environment.ProcessorCount})");
+            .Figure("(b) ... CPU used during the run", $"service {serviceCores:F2} cores ({serviceCores * r.Seconds / r.Requests * 1000:F2} ms CPU per request), load generator {ownCores:F2} cores; PostgreSQL and other processes: the rest of {Environment.ProcessorCount}");
         if (r.FirstFailure is { } f) report.Note($"first failed GET: {f}");
         report.Note("the load generator runs on the same cores as the service and its PostgreSQL");
         return true;

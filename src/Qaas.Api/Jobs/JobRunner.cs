@@ -73,7 +73,7 @@ public sealed class JobRunner(
         catch (Exception e)
         {
             logger.LogWarning(e, "Job {JobId} failed", jobId);
-            await FailAsync(jobId, e.Message, CancellationToken.None);
+            await FailAsync(jobId, e, CancellationToken.None);
         }
         finally
         {
@@ -127,11 +127,17 @@ public sealed class JobRunner(
         await cmd.ExecuteNonQueryAsync(ct);
     }
 
-    private Task FailAsync(Guid jobId, string message, CancellationToken ct)
-    {
-        var problem = new ProblemDetails { Type = "https://qaas.dev/problems/job-failed", Title = "Job failed", Status = 500, Detail = message };
-        return FinishAsync(jobId, JobStatus.Failed, problem, null, ct);
-    }
+    private Task FailAsync(Guid jobId, string message, CancellationToken ct) => FinishAsync(jobId, JobStatus.Failed,
+        new ProblemDetails { Type = "https://qaas.dev/problems/job-failed", Title = "Job failed", Status = 500, Detail = message }, null, ct);
+
+    /// <summary>A model or dataset the recipe cannot handle is the input's problem (422); anything else is ours (500).</summary>
+    private Task FailAsync(Guid jobId, Exception e, CancellationToken ct) => e is NotSupportedException or Qaas.Onnx.Io.OnnxFormatException
+        or Qaas.Quantization.Datasets.DatasetFormatException or Qaas.Quantization.Evaluation.InputShapeException
+        ? FinishAsync(jobId, JobStatus.Failed, new ProblemDetails
+        {
+            Type = "https://qaas.dev/problems/unprocessable-model", Title = "The recipe cannot be applied to this model", Status = 422, Detail = e.Message,
+        }, null, ct)
+        : FailAsync(jobId, e.Message, ct);
 
     private async Task FinishAsync(Guid jobId, string status, ProblemDetails? error, Dictionary<string, object?>? metrics, CancellationToken ct)
     {

@@ -14,7 +14,7 @@ namespace Qaas.Quantization.Calibration;
 /// One session over a copy of the model whose graph outputs include those tensors; samples stream through it one at
 /// a time and every captured tensor is dropped after its observer saw it, so memory does not grow with the sample count.
 /// </summary>
-public static class CalibrationRunner
+public static partial class CalibrationRunner
 {
     /// <summary>Intra-op threads of the calibration session: calibration shares the machine with other jobs.</summary>
     public const int SessionThreads = 2;
@@ -87,57 +87,6 @@ public static class CalibrationRunner
         }
         return copy.ToByteArray();
     }
-
-    /// <summary>
-    /// Below this many observed values a histogram method (entropy, percentile, MSE) has too little mass to place a
-    /// clipping threshold (a pooled [1, C, 1, 1] tensor, class logits), so the exact min/max is used instead.
-    /// </summary>
-    public const long MinValuesForHistogram = 4096;
-
-    private static Dictionary<string, IRangeObserver> CreateObservers(IEnumerable<string> tensors, ActivationSpec spec)
-    {
-        var type = ObserverType(spec.Type);
-        bool symmetric = spec.Symmetric ?? false;
-        string method = spec.Calibration ?? "minmax";
-        var observers = new Dictionary<string, IRangeObserver>(StringComparer.Ordinal);
-        foreach (var name in tensors)
-        {
-            var observer = RangeObservers.Create(method, type, symmetric, spec.Percentile ?? 99.999);
-            observers.TryAdd(name, observer is MinMaxObserver ? observer : new SmallTensorFallback(observer));
-        }
-        return observers;
-    }
-
-    /// <summary>Runs a histogram observer next to an exact min/max and answers with the latter for small tensors.</summary>
-    private sealed class SmallTensorFallback(IRangeObserver histogram) : IRangeObserver
-    {
-        private readonly MinMaxObserver _exact = new();
-        private long _count;
-
-        public void Observe(ReadOnlySpan<float> batch)
-        {
-            _count += batch.Length;
-            _exact.Observe(batch);
-            histogram.Observe(batch);
-        }
-
-        /// <summary>
-        /// The histogram's proposal, kept inside what was actually seen: symmetric proposals such as entropy's (-t, t)
-        /// would otherwise spend half of an asymmetric grid on values that never occur.
-        /// </summary>
-        public (float Min, float Max) ComputeRange()
-        {
-            var exact = _exact.ComputeRange();
-            if (_count < MinValuesForHistogram)
-                return exact;
-            var (min, max) = histogram.ComputeRange();
-            return (MathF.Max(min, exact.Min), MathF.Min(max, exact.Max));
-        }
-    }
-
-    // Float targets (fp8) are observed on an 8-bit integer grid: the observers only need a level count.
-    private static QuantType ObserverType(string? name) =>
-        name is not null && QuantTypeInfo.TryParse(name, out var t) && t.IsInteger() ? t : QuantType.Int8;
 
     private static void Observe(IRangeObserver observer, Tensor tensor)
     {

@@ -33,7 +33,7 @@ public static class Presets
         ["w4-rtn"] = new()
         {
             Preset = "w4-rtn",
-            Weights = new() { Type = "int4", Granularity = "per-group", GroupSize = 32, Symmetric = false, Algorithm = "rtn" },
+            Weights = new() { Type = "int4", Granularity = "per-group", GroupSize = 32, Symmetric = true, Algorithm = "rtn" },
             Activations = new() { Type = "none" },
             Format = "matmulnbits", Transforms = [], Seed = 0,
             Nodes = new() { Include = new NodeFilter { OpTypes = ["MatMul"] } }, Evaluation = DefaultEvaluation,

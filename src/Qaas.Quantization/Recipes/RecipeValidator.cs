@@ -92,6 +92,8 @@ public static class RecipeValidator
             if (at is not ("none" or null))
                 add($"{field}.activations.type", "format 'matmulnbits' is weight-only: activations must be 'none'");
         }
+        if (at == "none" && r.Format != "matmulnbits" && wt is not ("int3" or "nf4" or "fp4e2m1" or "fp16" or "bf16"))
+            add($"{field}.format", $"weight-only '{wt}' is stored with format 'matmulnbits' (2, 4 or 8-bit blocks); int3, nf4 and fp4e2m1 use 'qdq'");
         if (at == "dynamic" && wt is not ("int8" or "uint8"))
             add($"{field}.weights.type", $"dynamic activation quantization needs int8 or uint8 weights, not '{wt}'");
     }

@@ -28,7 +28,6 @@ public static class StaticQdqQuantizer
         var warnings = new List<string>();
         var settings = StaticQuantSettings.From(recipe, warnings);
         var proto = model.Proto.Clone();
-        var editor = new GraphEditor(proto);
 
         if (recipe.Transforms?.Contains("fold-batchnorm") == true)
         {
@@ -37,7 +36,7 @@ public static class StaticQdqQuantizer
             ConvBatchNormFolder.Apply(proto);
             ConvAffineFolder.Apply(proto);
         }
-        editor.PromoteConstantsToInitializers();
+        new GraphEditor(proto).PromoteConstantsToInitializers();
 
         var plans = QdqPlacement.Plan(proto.Graph, NodeSelector.Select(proto.Graph, recipe.Nodes));
         if (plans.Count == 0)
@@ -50,13 +49,15 @@ public static class StaticQdqQuantizer
         var opset = QdqOpset.Prepare(proto, needed, settings.IsFloat8, warnings);
 
         var working = OnnxModel.FromProto(proto, model.Files, validate: false);
-        var calibrationProgress = progress is null ? null : new Progress<double>(p => progress.Report(p * CalibrationShare));
+        var calibrationProgress = progress is null ? null : new ScaledProgress(progress, CalibrationShare);
         var observed = QdqPlacement.ActivationTensors(plans, includeOutputs: !settings.IsFloat8);
         var ranges = CalibrationRunner.Run(working, observed, calibration, settings.Activations,
             cancellationToken, calibrationProgress);
         if (calibration.Synthetic)
             warnings.Add("Calibration used synthetic inputs generated from the model's input specs; activation ranges may not match real data.");
 
+        // Created after every other edit: its name allocator must know all names in the graph.
+        var editor = new GraphEditor(proto);
         var writer = new QdqWriter(editor, opset.Domain, settings, working);
         var nodes = new List<NodeReport>(plans.Count);
         bool integer = !settings.IsFloat8;
@@ -65,10 +66,10 @@ public static class StaticQdqQuantizer
             cancellationToken.ThrowIfCancellationRequested();
             var inputParams = plan.InputTensors.Select(t => writer.Activation(t, ranges[t])).ToList();
             var weightScales = writer.Weight(plan.Node, plan.WeightInput, plan.WeightAxis);
-            if (integer && plan.BiasInput is { } bias && Environment.GetEnvironmentVariable("ZZ_NOBIAS") is null)
+            if (integer && plan.BiasInput is { } bias)
                 writer.Bias(plan.Node, bias, inputParams[0].Scale, weightScales);
             // The output Q only exists to let ORT fuse integer kernels; float8 has none.
-            if (integer && Environment.GetEnvironmentVariable("ZZ_NOOUT") is null)
+            if (integer)
                 writer.Activation(plan.OutputTensor, ranges[plan.OutputTensor]);
             var name = plan.Node.Name.Length > 0 ? plan.Node.Name : plan.Node.Output[0];
             nodes.Add(new NodeReport(name, plan.Node.OpType, settings.WeightType.RecipeName(), settings.WeightType.BitWidth(), null, null));
@@ -82,5 +83,11 @@ public static class StaticQdqQuantizer
                 "the model is smaller on disk but not faster.");
         progress?.Report(1.0);
         return new QuantizedModel(proto, nodes, warnings, Simulated: settings.IsFloat8);
+    }
+
+    /// <summary>Forwards progress scaled into [0, share], synchronously (Progress&lt;T&gt; would post and could reorder).</summary>
+    private sealed class ScaledProgress(IProgress<double> inner, double share) : IProgress<double>
+    {
+        public void Report(double value) => inner.Report(value * share);
     }
 }

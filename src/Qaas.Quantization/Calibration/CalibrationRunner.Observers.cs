@@ -1,0 +1,75 @@
+using Qaas.Quantization.Formats;
+using Qaas.Quantization.Recipes;
+
+namespace Qaas.Quantization.Calibration;
+
+/// <summary>How <see cref="CalibrationRunner"/> turns a recipe's method into per-tensor observers.</summary>
+public static partial class CalibrationRunner
+{
+    /// <summary>
+    /// Below this many observed values a histogram method (entropy, percentile, MSE) has too little mass to place a
+    /// clipping threshold (a pooled [1, C, 1, 1] tensor, class logits), so the exact min/max is used instead.
+    /// </summary>
+    public const long MinValuesForHistogram = 4096;
+
+    private static Dictionary<string, IRangeObserver> CreateObservers(IEnumerable<string> tensors, ActivationSpec spec)
+    {
+        var type = ObserverType(spec.Type);
+        bool symmetric = spec.Symmetric ?? false;
+        string method = spec.Calibration ?? "minmax";
+        var observers = new Dictionary<string, IRangeObserver>(StringComparer.Ordinal);
+        foreach (var name in tensors)
+        {
+            var observer = RangeObservers.Create(method, type, symmetric, spec.Percentile ?? 99.999);
+            observers.TryAdd(name, observer is MinMaxObserver ? observer : new SmallTensorFallback(observer, !type.IsSigned()));
+        }
+        return observers;
+    }
+
+    /// <summary>Runs a histogram observer next to an exact min/max and answers with the latter for small tensors.</summary>
+    private sealed class SmallTensorFallback(IRangeObserver histogram, bool unsigned) : IRangeObserver
+    {
+        private readonly MinMaxObserver _exact = new();
+        private long _count;
+
+        public void Observe(ReadOnlySpan<float> batch)
+        {
+            _count += batch.Length;
+            _exact.Observe(batch);
+            histogram.Observe(batch);
+        }
+
+        /// <summary>
+        /// The histogram's proposal, kept inside what was actually seen: symmetric proposals such as entropy's (-t, t)
+        /// would otherwise spend half of an asymmetric grid on values that never occur.
+        /// </summary>
+        public (float Min, float Max) ComputeRange()
+        {
+            var exact = _exact.ComputeRange();
+            if (_count < MinValuesForHistogram)
+                return exact;
+            var (min, max) = histogram is EntropyObserver entropy ? EntropyRange(entropy, exact, unsigned) : histogram.ComputeRange();
+            return (MathF.Max(min, exact.Min), MathF.Min(max, exact.Max));
+        }
+    }
+
+    /// <summary>
+    /// The entropy (KL) threshold as NVIDIA's pytorch-quantization computes it: the count of the first bin is replaced
+    /// by the second's, so a spike at zero (ReLU outputs, flat image backgrounds) does not pull the threshold towards
+    /// zero, and a non-negative tensor on an unsigned grid gets all 2^bits levels instead of half.
+    /// </summary>
+    private static (float Min, float Max) EntropyRange(EntropyObserver observer, (float Min, float Max) exact, bool unsigned)
+    {
+        var h = observer.Histogram;
+        var counts = h.Counts.ToArray();
+        counts[0] = counts[1];
+        bool oneSided = unsigned && exact.Min >= 0;
+        int levels = Math.Min(counts.Length, oneSided ? observer.QuantizedLevels * 2 : observer.QuantizedLevels);
+        float threshold = h.BinLower(0) + EntropyObserver.BestBinCount(counts, levels) * h.BinWidth;
+        return exact.Min >= 0 ? (0f, threshold) : (-threshold, threshold);
+    }
+
+    // Float targets (fp8) are observed on an 8-bit integer grid: the observers only need a level count.
+    private static QuantType ObserverType(string? name) =>
+        name is not null && QuantTypeInfo.TryParse(name, out var t) && t.IsInteger() ? t : QuantType.Int8;
+}
