@@ -1,15 +1,16 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using Qaas.Storage;
 
 namespace Qaas.Api.Auth;
 
-/// <summary>Authenticates `Authorization: Bearer &lt;key&gt;` or `X-Api-Key: &lt;key&gt;` against the stored SHA-256 hashes.</summary>
+/// <summary>
+/// Authenticates `Authorization: Bearer &lt;key&gt;` or `X-Api-Key: &lt;key&gt;` against the stored SHA-256 hashes,
+/// through <see cref="ApiKeyCache"/> (see there how soon a revocation takes effect).
+/// </summary>
 public sealed class ApiKeyAuthenticationHandler(
-    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, QaasDbContext db)
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, ApiKeyCache keys)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
@@ -19,13 +20,10 @@ public sealed class ApiKeyAuthenticationHandler(
         var secret = ReadSecret(Request);
         if (secret is null) return AuthenticateResult.NoResult();
         var hash = ApiKeySecrets.Hash(secret);
-        var key = await db.ApiKeys.AsNoTracking()
-            .Where(k => k.KeyHash == hash && k.RevokedAt == null)
-            .Select(k => new { k.Id, k.TenantId, k.Role })
-            .FirstOrDefaultAsync(Context.RequestAborted);
-        if (key is null) return AuthenticateResult.Fail("Unknown or revoked API key.");
+        var key = await keys.FindAsync(hash, Context.RequestAborted);
+        if (key is null || key.Revoked) return AuthenticateResult.Fail("Unknown or revoked API key.");
         var identity = new ClaimsIdentity(
-            [new Claim(QaasClaims.TenantId, key.TenantId.ToString()), new Claim(QaasClaims.KeyId, key.Id.ToString()), new Claim(ClaimTypes.Role, key.Role)],
+            [new Claim(QaasClaims.TenantId, key.TenantId.ToString()), new Claim(QaasClaims.KeyId, key.KeyId.ToString()), new Claim(ClaimTypes.Role, key.Role)],
             SchemeName);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }

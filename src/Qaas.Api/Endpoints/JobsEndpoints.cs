@@ -163,8 +163,8 @@ public static class JobsEndpoints
         return new Page<JobResponse>(rows.Take(take).Select(JobMapping.ToResponse).ToList(), next);
     }
 
-    private static async Task<JobResponse> Get(Guid id, HttpContext http, QaasDbContext db, CancellationToken ct) =>
-        JobMapping.ToResponse(await FindAsync(db, http, id, ct));
+    private static async Task<JobResponse> Get(Guid id, HttpContext http, NpgsqlDataSource dataSource, CancellationToken ct) =>
+        JobMapping.ToResponse(await JobLookup.FindAsync(dataSource, id, http.User.GetTenantId(), ct) ?? throw ApiProblemException.NotFound("Job", id));
 
     private static async Task<IResult> Cancel(Guid id, HttpContext http, QaasDbContext db, JobSchedulers schedulers, JobWebhook webhook, CancellationToken ct)
     {

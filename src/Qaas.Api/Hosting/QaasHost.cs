@@ -66,7 +66,9 @@ public static class QaasHost
         s.AddSingleton(new DatabaseConnection(database.ConnectionString));
         var dataSource = DatabaseSetup.CreateDataSource(database.ConnectionString);
         s.AddSingleton(dataSource);
-        s.AddDbContext<QaasDbContext>(o => o.UseNpgsql(dataSource));
+        s.AddSingleton<ApiKeyCache>();
+        s.AddSingleton<ApiKeyChangeInterceptor>();
+        s.AddDbContext<QaasDbContext>((sp, o) => o.UseNpgsql(dataSource).AddInterceptors(sp.GetRequiredService<ApiKeyChangeInterceptor>()));
         s.AddSingleton<BlobStore>();
         s.AddSingleton<UploadReceiver>();
         s.AddSingleton<RequestCounter>();

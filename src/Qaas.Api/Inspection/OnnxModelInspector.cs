@@ -3,13 +3,13 @@ using Qaas.Onnx.Summary;
 
 namespace Qaas.Api.Inspection;
 
-/// <summary>Loads and validates the model with Qaas.Onnx (external data checked, not read) and summarises it.</summary>
+/// <summary>Loads and validates the model structure with Qaas.Onnx (inline payloads skipped, external data checked, not read) and summarises it.</summary>
 public sealed class OnnxModelInspector : IModelInspector
 {
     public Task<ModelSummary> InspectAsync(string onnxPath, CancellationToken ct) =>
         Task.Run(() =>
         {
-            var summary = ModelSummary.Of(OnnxModel.Load(onnxPath));
+            var summary = ModelSummary.Of(OnnxModel.LoadStructure(onnxPath)); // inline weights are skipped, never held
             // The default domain is "" in the file; API clients read it better under its name.
             var opsets = summary.Opsets.ToDictionary(o => o.Key.Length == 0 ? "ai.onnx" : o.Key, o => o.Value);
             return summary with { Opsets = opsets };

@@ -2,13 +2,17 @@ namespace Qaas.Api.Observability;
 
 public static class RequestCountingMiddleware
 {
-    public static IApplicationBuilder UseRequestCounting(this IApplicationBuilder app) => app.Use(async (http, next) =>
+    public static IApplicationBuilder UseRequestCounting(this IApplicationBuilder app)
     {
-        try { await next(http); }
-        finally
+        var counter = app.ApplicationServices.GetRequiredService<RequestCounter>(); // a singleton: resolved once, not per request
+        return app.Use(async (http, next) =>
         {
-            var route = (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "unmatched";
-            http.RequestServices.GetRequiredService<RequestCounter>().Add(http.Request.Method, route, http.Response.StatusCode);
-        }
-    });
+            try { await next(http); }
+            finally
+            {
+                var route = (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "unmatched";
+                counter.Add(http.Request.Method, route, http.Response.StatusCode);
+            }
+        });
+    }
 }

@@ -16,7 +16,13 @@ public static class ModelValidator
     /// <summary>Dimensions above this are treated as corrupt (no real tensor axis has 4 billion entries).</summary>
     public const long MaxDimension = 1L << 32;
 
-    public static void Validate(ModelProto model)
+    public static void Validate(ModelProto model) => Validate(model, null);
+
+    /// <param name="model">The model to check.</param>
+    /// <param name="rawDataLength">
+    /// Byte length of a tensor's inline raw_data when the proto no longer holds it (a structure-only load); null reads it from the proto.
+    /// </param>
+    public static void Validate(ModelProto model, Func<TensorProto, long>? rawDataLength)
     {
         if (model.Graph is null)
             throw new OnnxFormatException("not an ONNX model: it has no graph");
@@ -34,10 +40,10 @@ public static class ModelValidator
             if (o.Version < 1)
                 throw new OnnxFormatException($"opset version {o.Version} of domain '{o.Domain}' is invalid");
         }
-        ValidateGraph(model.Graph, new HashSet<string>(StringComparer.Ordinal), isMain: true);
+        ValidateGraph(model.Graph, new HashSet<string>(StringComparer.Ordinal), isMain: true, rawDataLength ?? (t => t.RawData.Length));
     }
 
-    private static void ValidateGraph(GraphProto g, IReadOnlySet<string> outer, bool isMain)
+    private static void ValidateGraph(GraphProto g, IReadOnlySet<string> outer, bool isMain, Func<TensorProto, long> rawDataLength)
     {
         var where = isMain ? "" : $" of subgraph '{g.Name}'";
         var defined = new HashSet<string>(StringComparer.Ordinal);
@@ -51,7 +57,7 @@ public static class ModelValidator
         {
             if (!initializers.Add(t.Name)) throw new OnnxFormatException($"duplicate initializer name '{t.Name}'{where}");
             defined.Add(t.Name); // an initializer may also be listed as a graph input (its default value)
-            CheckTensor(t, "initializer");
+            CheckTensor(t, "initializer", rawDataLength);
         }
         foreach (var s in g.SparseInitializer)
         {
@@ -81,7 +87,7 @@ public static class ModelValidator
                 if (i.Length > 0 && !defined.Contains(i) && !outer.Contains(i))
                     throw new OnnxFormatException($"node {view.Describe(n)}{where} input '{i}' is produced by nothing");
             foreach (var a in n.Attribute)
-                if (a.T is not null) CheckTensor(a.T, $"attribute '{a.Name}' of node {view.Describe(n)}");
+                if (a.T is not null) CheckTensor(a.T, $"attribute '{a.Name}' of node {view.Describe(n)}", rawDataLength);
         }
         var outputs = new HashSet<string>(StringComparer.Ordinal);
         foreach (var o in g.Output)
@@ -99,7 +105,7 @@ public static class ModelValidator
         scope.UnionWith(defined);
         foreach (var n in g.Node)
             foreach (var sub in Subgraphs.Of(n))
-                ValidateGraph(sub.Graph, scope, isMain: false);
+                ValidateGraph(sub.Graph, scope, isMain: false, rawDataLength);
     }
 
     private static void CheckType(ValueInfoProto v, string role, string where)
@@ -111,15 +117,15 @@ public static class ModelValidator
                 throw new OnnxFormatException($"dimension {d.DimValue} of {role} '{v.Name}'{where} is absurd");
     }
 
-    private static void CheckTensor(TensorProto t, string role)
+    private static void CheckTensor(TensorProto t, string role, Func<TensorProto, long> rawDataLength)
     {
         foreach (var d in t.Dims)
             if (d < 0 || d > MaxDimension)
                 throw new OnnxFormatException($"dimension {d} of {role} '{t.Name}' is absurd");
         if (TensorLayout.ElementCount(t) is null)
             throw new OnnxFormatException($"shape of {role} '{t.Name}' overflows");
-        if (t.HasRawData && TensorLayout.ByteSize(t) is long need && need != t.RawData.Length)
+        if (t.HasRawData && TensorLayout.ByteSize(t) is long need && need != rawDataLength(t))
             throw new OnnxFormatException(
-                $"{role} '{t.Name}' has {t.RawData.Length} bytes of raw_data but shape [{string.Join(",", t.Dims)}] of {ElementType.Name(t.DataType)} needs {need}");
+                $"{role} '{t.Name}' has {rawDataLength(t)} bytes of raw_data but shape [{string.Join(",", t.Dims)}] of {ElementType.Name(t.DataType)} needs {need}");
     }
 }

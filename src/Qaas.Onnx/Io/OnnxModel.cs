@@ -14,10 +14,14 @@ public sealed class OnnxModel
     // Resolved once per tensor; concurrent because quantizers read weights from several threads.
     private readonly ConcurrentDictionary<TensorProto, ExternalDataReference> _external = new(ReferenceEqualityComparer.Instance);
 
-    private OnnxModel(ModelProto proto, ModelFileSet? files)
+    // Original raw_data lengths of the tensors a structure-only load left empty; null for a full load.
+    private readonly Dictionary<TensorProto, long>? _strippedRawLengths;
+
+    private OnnxModel(ModelProto proto, ModelFileSet? files, Dictionary<TensorProto, long>? strippedRawLengths = null)
     {
         Proto = proto;
         Files = files;
+        _strippedRawLengths = strippedRawLengths;
     }
 
     public ModelProto Proto { get; }
@@ -26,6 +30,12 @@ public sealed class OnnxModel
     public ModelFileSet? Files { get; }
 
     public GraphProto Graph => Proto.Graph;
+
+    /// <summary>
+    /// True for a model from <see cref="LoadStructure(string, bool)"/>: inline raw_data is empty (lengths are kept, see
+    /// <see cref="RawLength"/>), so it can be inspected and summarised but not read from or saved.
+    /// </summary>
+    public bool IsStructureOnly => _strippedRawLengths is not null;
 
     /// <summary>Wraps an in-memory ModelProto (e.g. one built by code) after validating it.</summary>
     public static OnnxModel FromProto(ModelProto proto, ModelFileSet? files = null, bool validate = true)
@@ -49,6 +59,34 @@ public sealed class OnnxModel
         using (var s = new FileStream(files.MainFile, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16))
             proto = Parse(s);
         return FromProto(proto, files, validate);
+    }
+
+    /// <summary>
+    /// Loads and validates a .onnx file's structure without its inline tensor payloads: raw_data is skipped while
+    /// streaming, so memory stays small whatever the file size. Validation and <see cref="Summary.ModelSummary"/>
+    /// give the same results as a full <see cref="Load(string, bool)"/>; tensor values cannot be read.
+    /// </summary>
+    public static OnnxModel LoadStructure(string path, bool validate = true) => LoadStructure(ModelFileSet.FromModelFile(path), validate);
+
+    public static OnnxModel LoadStructure(ModelFileSet files, bool validate = true)
+    {
+        if (!File.Exists(files.MainFile)) throw new OnnxFormatException($"model file '{files.MainFile}' does not exist");
+        // The filter buffers its reads itself; a second FileStream buffer would only add copies.
+        using var s = new FileStream(files.MainFile, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
+        return LoadStructure(s, files, validate);
+    }
+
+    /// <summary>Structure-only load from a stream (seekable or not); such a model cannot reference external data.</summary>
+    public static OnnxModel LoadStructure(Stream stream, bool validate = true) => LoadStructure(stream, null, validate);
+
+    private static OnnxModel LoadStructure(Stream stream, ModelFileSet? files, bool validate)
+    {
+        ModelProto proto;
+        using (var structure = PayloadStrippingFilter.Filter(stream))
+            proto = Parse(structure);
+        var m = new OnnxModel(proto, files, StrippedRawData.Restore(proto));
+        if (validate) m.Validate();
+        return m;
     }
 
     /// <summary>Loads a model from a stream; such a model cannot reference external data.</summary>
@@ -87,7 +125,7 @@ public sealed class OnnxModel
     /// <summary>Structure checks plus external-data checks (paths, links, bounds); reads no tensor data.</summary>
     public void Validate()
     {
-        ModelValidator.Validate(Proto);
+        ModelValidator.Validate(Proto, InlineRawLength);
         foreach (var t in AllTensors(Proto))
             if (ExternalDataReference.IsExternal(t)) ExternalDataOf(t);
     }
@@ -110,6 +148,7 @@ public sealed class OnnxModel
     /// </summary>
     public Stream OpenTensorData(TensorProto t)
     {
+        RefuseIfStructureOnly();
         if (ExternalDataOf(t) is { } ext)
         {
             var fs = new FileStream(ext.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
@@ -122,12 +161,29 @@ public sealed class OnnxModel
 
     /// <summary>Byte length of a tensor's raw data (external or inline), or null when it uses typed fields.</summary>
     public long? RawLength(TensorProto t) =>
-        ExternalDataOf(t) is { } ext ? ext.Length : t.HasRawData ? t.RawData.Length : null;
+        ExternalDataOf(t) is { } ext ? ext.Length : t.HasRawData ? InlineRawLength(t) : null;
 
-    public void Save(Stream output) => ModelWriter.Save(this, output);
+    private long InlineRawLength(TensorProto t) =>
+        _strippedRawLengths is not null && _strippedRawLengths.TryGetValue(t, out var n) ? n : t.RawData.Length;
+
+    private void RefuseIfStructureOnly()
+    {
+        if (IsStructureOnly)
+            throw new InvalidOperationException("the model was loaded without its tensor payloads (LoadStructure); load it with Load to read or save it");
+    }
+
+    public void Save(Stream output)
+    {
+        RefuseIfStructureOnly();
+        ModelWriter.Save(this, output);
+    }
 
     /// <summary>Writes model + (when needed or asked) external data into <paramref name="folder"/>; returns the .onnx path.</summary>
-    public string SaveToFolder(string folder, ModelSaveOptions? options = null) => ModelWriter.SaveToFolder(this, folder, options ?? new ModelSaveOptions());
+    public string SaveToFolder(string folder, ModelSaveOptions? options = null)
+    {
+        RefuseIfStructureOnly();
+        return ModelWriter.SaveToFolder(this, folder, options ?? new ModelSaveOptions());
+    }
 
     /// <summary>Every TensorProto of the model: initializers, attribute tensors, sparse tensors, in all graphs and functions.</summary>
     public static IEnumerable<TensorProto> AllTensors(ModelProto model)

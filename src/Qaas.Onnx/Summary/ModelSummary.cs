@@ -17,6 +17,9 @@ public sealed record ModelSummary(
 {
     public static ModelSummary Of(OnnxModel model) => Of(model.Proto);
 
+    /// <summary>Summarises a .onnx file from its structure alone (<see cref="OnnxModel.LoadStructure(string, bool)"/>): inline payloads are never held.</summary>
+    public static ModelSummary OfFile(string path) => Of(OnnxModel.LoadStructure(path));
+
     public static ModelSummary Of(ModelProto model)
     {
         var g = model.Graph;

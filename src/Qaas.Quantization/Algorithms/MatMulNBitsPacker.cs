@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using Qaas.Quantization.Kernels;
 
 namespace Qaas.Quantization.Algorithms;
@@ -21,6 +22,19 @@ public static class MatMulNBitsPacker
             throw new ArgumentOutOfRangeException(nameof(bits), bits, "MatMulNBits supports 2, 4 or 8 bits.");
         if (Array.IndexOf(SupportedBlockSizes, blockSize) < 0)
             throw new ArgumentOutOfRangeException(nameof(blockSize), blockSize, "MatMulNBits supports block sizes 16..256 (powers of two).");
+        if (k <= 0 || n <= 0 || w.Length != (long)k * n)
+            throw new ArgumentException($"Weight has {w.Length} elements, expected {k}x{n}.", nameof(w));
+        // The fused pass needs vector hardware; it declines NaN weights so that the reference path reports them.
+        var fused = Vector256.IsHardwareAccelerated
+            ? MatMulNBitsTilePacker.Pack(w, k, n, bits, blockSize, symmetric, maxDegreeOfParallelism)
+            : null;
+        return fused ?? PackViaRtn(w, k, n, bits, blockSize, symmetric, maxDegreeOfParallelism);
+    }
+
+    /// <summary>RTN into a [K, N] byte array, then the transposing pack: the reference the fused pass must equal.</summary>
+    private static MatMulNBitsWeights PackViaRtn(ReadOnlySpan<float> w, int k, int n, int bits, int blockSize, bool symmetric,
+        int maxDegreeOfParallelism = -1)
+    {
         var rtn = Rtn.Quantize(w, k, n, 0, (1 << bits) - 1, symmetric, blockSize, maxDegreeOfParallelism);
         // Rtn collapses a block size >= K into one block; MatMulNBits keeps the declared size, so K pads up to it.
         return PackQuantized(rtn, bits, blockSize, maxDegreeOfParallelism);

@@ -11,26 +11,7 @@ namespace Qaas.Api.Tests.Http;
 public sealed class DatasetsTests(QaasService service) : IClassFixture<QaasService>
 {
     /// <summary>An .npz with x: float32 [3,1,4] and labels: int64 [3].</summary>
-    private static byte[] Npz()
-    {
-        var ms = new MemoryStream();
-        using (var zip = new ZipArchive(ms, ZipArchiveMode.Create, leaveOpen: true))
-        {
-            Add(zip, "x.npy", "<f4", "(3, 1, 4)", 3 * 4 * 4);
-            Add(zip, "labels.npy", "<i8", "(3,)", 3 * 8);
-        }
-        return ms.ToArray();
-
-        static void Add(ZipArchive zip, string name, string descr, string shape, int dataBytes)
-        {
-            var header = $"{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}";
-            header = header.PadRight(118 - 1) + "\n"; // 10-byte preamble + header = 128, as numpy aligns it
-            using var s = zip.CreateEntry(name).Open();
-            s.Write([0x93, .. "NUMPY"u8, 1, 0, (byte)header.Length, 0]);
-            s.Write(Encoding.ASCII.GetBytes(header));
-            s.Write(new byte[dataBytes]);
-        }
-    }
+    private static byte[] Npz() => NpzWriter.Write(("x", new float[3 * 4], [3, 1, 4]), ("labels", new long[3], [3]));
 
     [Fact]
     public async Task Npz_upload_is_described_listed_and_deleted()
