@@ -37,7 +37,7 @@ public sealed class ApiBenchmark : IBenchmark
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(temp.Path, (UnixFileMode)0b111_101_101);
         var dataDir = Directory.CreateDirectory(Path.Combine(temp.Path, "data")).FullName;
         var bigModel = temp.File("model-1g.onnx");
-        LargeInlineOnnxFile.Write(bigModel, ModelFloats);
+        LargeInlineModelFile.Write(bigModel, ModelFloats);
         var bigBytes = new FileInfo(bigModel).Length;
         var (inspectSeconds, inspectGrowth) = InspectInProcess(bigModel);
 

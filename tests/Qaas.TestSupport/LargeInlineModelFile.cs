@@ -1,7 +1,7 @@
 using Google.Protobuf;
 using Qaas.Onnx.Proto;
 
-namespace Qaas.Onnx.Tests;
+namespace Qaas.TestSupport;
 
 /// <summary>
 /// Writes a single-file .onnx, Y = Mul(X, W), whose initializer W (float, dims [floatCount]) keeps its values inline as
@@ -9,7 +9,7 @@ namespace Qaas.Onnx.Tests;
 /// file of hundreds of MiB is produced without holding it. <c>rawBytes</c> may differ from 4 * floatCount to make a
 /// tensor whose raw_data does not match its shape.
 /// </summary>
-internal static class LargeInlineModelFile
+public static class LargeInlineModelFile
 {
     private const int ModelGraphField = 7;        // ModelProto.graph
     private const int GraphInitializerField = 5;  // GraphProto.initializer

@@ -1,10 +1,10 @@
 using Qaas.Onnx.Graph;
 using Qaas.Onnx.Proto;
 
-namespace Qaas.Onnx.Tests;
+namespace Qaas.TestSupport;
 
 /// <summary>Hand-built small models for tests.</summary>
-internal static class ModelBuilder
+public static class ModelBuilder
 {
     public static ValueInfoProto Tensor(string name, int elemType, params object[] dims)
     {
