@@ -2,6 +2,7 @@ using Qaas.Onnx.Io;
 using Qaas.Quantization.Dynamic;
 using Qaas.Quantization.Float16;
 using Qaas.Quantization.Recipes;
+using Qaas.Quantization.Search;
 using Qaas.Quantization.Static;
 using Qaas.Quantization.WeightOnly;
 
@@ -21,8 +22,11 @@ public static class Quantizers
         if (recipe.Format == "matmulnbits") return MatMulNBitsQuantizer.Quantize(model, recipe, ct);
         if (recipe.Activations?.Type == "dynamic") return DynamicQuantizer.Quantize(model, recipe, ct);
         if (recipe.Weights?.Type is "int3" or "nf4" or "fp4e2m1") return CodedWeightQuantizer.Quantize(model, recipe, ct);
-        return StaticQdqQuantizer.Quantize(model, recipe,
-            calibration ?? throw new ArgumentException("static quantization needs calibration samples", nameof(calibration)), progress, ct);
+        var feed = calibration ?? throw new ArgumentException("static quantization needs calibration samples", nameof(calibration));
+        // Acceptance limits on output fidelity: the sensitive nodes fall back to fp32 until they hold.
+        return AcceptanceLimits.From(recipe.Acceptance).Any
+            ? SensitivityFallback.Quantize(model, recipe, feed, progress, ct)
+            : StaticQdqQuantizer.Quantize(model, recipe, feed, progress, ct);
     }
 
     static bool IsFloatConversion(Recipe recipe) => recipe.Weights?.Type is "fp16" or "bf16";

@@ -21,7 +21,7 @@ public static class StaticQdqQuantizer
 
     /// <param name="recipe">A resolved recipe (<see cref="RecipeResolver.Resolve"/>).</param>
     public static QuantizedModel Quantize(OnnxModel model, Recipe recipe, SampleFeed calibration,
-        IProgress<double>? progress = null, CancellationToken cancellationToken = default)
+        IProgress<double>? progress = null, CancellationToken cancellationToken = default, StaticQdqOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(recipe);
@@ -38,7 +38,9 @@ public static class StaticQdqQuantizer
         }
         new GraphEditor(proto).PromoteConstantsToInitializers();
 
-        var plans = QdqPlacement.Plan(proto.Graph, NodeSelector.Select(proto.Graph, recipe.Nodes));
+        var keep = options?.KeepFloat ?? new HashSet<string>();
+        var plans = QdqPlacement.Plan(proto.Graph, NodeSelector.Select(proto.Graph, recipe.Nodes))
+            .Where(p => !keep.Contains(ReportName(p.Node))).ToList();
         if (plans.Count == 0)
         {
             warnings.Add("No node matched the recipe's selection with a float initializer weight; the model is unchanged.");
@@ -51,8 +53,7 @@ public static class StaticQdqQuantizer
         var working = OnnxModel.FromProto(proto, model.Files, validate: false);
         var calibrationProgress = progress is null ? null : new ScaledProgress(progress, CalibrationShare);
         var observed = QdqPlacement.ActivationTensors(plans, includeOutputs: !settings.IsFloat8);
-        var ranges = CalibrationRunner.Run(working, observed, calibration, settings.Activations,
-            cancellationToken, calibrationProgress);
+        var ranges = Calibrate(working, observed, calibration, settings, options?.Ranges, cancellationToken, calibrationProgress);
         if (calibration.Synthetic)
             warnings.Add("Calibration used synthetic inputs generated from the model's input specs; activation ranges may not match real data.");
 
@@ -71,8 +72,7 @@ public static class StaticQdqQuantizer
             // The output Q only exists to let ORT fuse integer kernels; float8 has none.
             if (integer)
                 writer.Activation(plan.OutputTensor, ranges[plan.OutputTensor]);
-            var name = plan.Node.Name.Length > 0 ? plan.Node.Name : plan.Node.Output[0];
-            nodes.Add(new NodeReport(name, plan.Node.OpType, settings.WeightType.RecipeName(), settings.WeightType.BitWidth(), null, null));
+            nodes.Add(new NodeReport(ReportName(plan.Node), plan.Node.OpType, settings.WeightType.RecipeName(), settings.WeightType.BitWidth(), null, null));
         }
 
         editor.SortTopologically();
@@ -83,6 +83,22 @@ public static class StaticQdqQuantizer
                 "the model is smaller on disk but not faster.");
         progress?.Report(1.0);
         return new QuantizedModel(proto, nodes, warnings, Simulated: settings.IsFloat8);
+    }
+
+    /// <summary>The name a node is reported (and can be kept in fp32) under: its name, else its first output.</summary>
+    public static string ReportName(Onnx.Proto.NodeProto node) => node.Name.Length > 0 ? node.Name : node.Output[0];
+
+    private static IReadOnlyDictionary<string, (float Min, float Max)> Calibrate(OnnxModel working, IReadOnlySet<string> observed,
+        SampleFeed calibration, StaticQuantSettings settings, IDictionary<string, (float Min, float Max)>? cache,
+        CancellationToken cancellationToken, IProgress<double>? progress)
+    {
+        if (cache is not null && observed.All(cache.ContainsKey))
+            return observed.ToDictionary(t => t, t => cache[t], StringComparer.Ordinal);
+        var ranges = CalibrationRunner.Run(working, observed, calibration, settings.Activations, cancellationToken, progress);
+        if (cache is not null)
+            foreach (var (tensor, range) in ranges)
+                cache[tensor] = range;
+        return ranges;
     }
 
     /// <summary>Forwards progress scaled into [0, share], synchronously (Progress&lt;T&gt; would post and could reorder).</summary>

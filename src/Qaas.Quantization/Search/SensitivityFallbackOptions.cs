@@ -1,0 +1,7 @@
+namespace Qaas.Quantization.Search;
+
+/// <summary>Budget of the sensitivity search.</summary>
+/// <param name="SensitivitySamples">Calibration samples each one-node candidate is run on (the first ones of the feed).</param>
+/// <param name="Threads">Intra-op threads of every session the search opens.</param>
+/// <param name="MaxFloatShare">At most this share of the quantized nodes is kept in fp32.</param>
+public sealed record SensitivityFallbackOptions(int SensitivitySamples = 4, int Threads = 2, double MaxFloatShare = 0.25);
