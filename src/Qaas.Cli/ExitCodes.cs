@@ -1,0 +1,10 @@
+namespace Qaas.Cli;
+
+/// <summary>Process exit codes CI scripts branch on.</summary>
+public static class ExitCodes
+{
+    public const int Ok = 0;
+    public const int GateFailed = 1;
+    public const int JobFailed = 2;
+    public const int UsageOrApiError = 3;
+}
