@@ -50,7 +50,7 @@ public class SensitivityFallbackTests(ITestOutputHelper output)
         var kept = result.Model.Model.Graph.Node.First(n => n.Name == result.KeptFloat[0]);
         Assert.Equal((int)Onnx.Proto.TensorProto.Types.DataType.Float, initializers[kept.Input[1]].DataType);
 
-        double iou = IoU(model, result.Model, OcrSamples.Detector(3, 320, seed: 2));
+        double iou = DetectionIoU.Of(model, result.Model, OcrSamples.Detector(3, 320, seed: 2));
         output.WriteLine($"IoU@0.3 on fresh images {iou:F4}");
         Assert.True(iou >= 0.97, $"IoU {iou:F4}");
     }
@@ -91,14 +91,4 @@ public class SensitivityFallbackTests(ITestOutputHelper output)
         {
             ["x"] = Tensor.Create(TestData.Uniform(3 * 16 * 16, -1, 1, seed: 40 + i), 1, 3, 16, 16),
         }), count, synthetic: false);
-
-    private static double IoU(OnnxModel model, QuantizedModel result, SampleFeed evaluation)
-    {
-        using var fp32 = new SessionRunner(model.Proto);
-        using var quantized = new SessionRunner(result.Model);
-        var iou = new IoUAccumulator(0.3f);
-        foreach (var sample in evaluation.Samples())
-            iou.Add(fp32.Run(sample), quantized.Run(sample));
-        return iou.IoU;
-    }
 }

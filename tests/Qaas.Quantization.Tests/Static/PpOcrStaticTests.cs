@@ -68,7 +68,7 @@ public class PpOcrStaticTests(ITestOutputHelper output)
         Assert.False(result.Simulated);
         Assert.Equal(13, result.Model.OpsetImport.Single(o => o.Domain == "").Version); // 11 raised: nothing in it changes meaning
         Assert.Equal(62, result.Nodes.Count);
-        double iou = IoU(model, result, OcrSamples.Detector(3, DetectorSize, EvaluationSeed));
+        double iou = DetectionIoU.Of(model, result, OcrSamples.Detector(3, DetectorSize, EvaluationSeed));
         output.WriteLine($"det IoU@0.3 {iou:F4}");
         // Measured 0.945: per-tensor uint8 activations cannot hold the 20x channel-range spread of PP-LCNetV3's stem
         // (percentile and MSE calibration do no better), so the 0.97 goal is not met by static PTQ alone.
@@ -85,7 +85,7 @@ public class PpOcrStaticTests(ITestOutputHelper output)
         Assert.Contains(result.Warnings, w => w.Contains("simulated", StringComparison.OrdinalIgnoreCase));
         Assert.Equal(19, result.Model.OpsetImport.Single(o => o.Domain == "").Version);
         Assert.Contains(result.Model.Graph.Initializer, t => t.DataType == (int)DT.Float8E4M3Fn);
-        double iou = IoU(model, result, OcrSamples.Detector(2, 160, EvaluationSeed));
+        double iou = DetectionIoU.Of(model, result, OcrSamples.Detector(2, 160, EvaluationSeed));
         output.WriteLine($"fp8 det IoU@0.3 {iou:F4}");
         Assert.True(iou >= 0.75, $"IoU {iou:F4}"); // measured 0.84: per-tensor e4m3 weights on the same stem
     }
@@ -107,15 +107,5 @@ public class PpOcrStaticTests(ITestOutputHelper output)
         foreach (var sample in evaluation.Samples())
             agreement.Add(fp32.Run(sample), quantized.Run(sample), classes: 2);
         return agreement.Rate;
-    }
-
-    private static double IoU(OnnxModel model, QuantizedModel result, SampleFeed evaluation)
-    {
-        using var fp32 = new SessionRunner(model.Proto);
-        using var quantized = new SessionRunner(result.Model);
-        var iou = new IoUAccumulator(0.3f);
-        foreach (var sample in evaluation.Samples())
-            iou.Add(fp32.Run(sample), quantized.Run(sample));
-        return iou.IoU;
     }
 }
