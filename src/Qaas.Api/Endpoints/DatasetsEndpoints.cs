@@ -27,16 +27,14 @@ public static class DatasetsEndpoints
         g.MapDelete("/{id:guid}", Delete).Produces(204).ProducesProblem(404).ProducesProblem(409);
     }
 
-    private static async Task<IResult> Upload(HttpRequest request, string? name, UploadReceiver receiver, 
-        
+    private static async Task<IResult> Upload(HttpRequest request, string? name, UploadReceiver receiver,
         BlobStore blobs, QaasDbContext db, CancellationToken ct)
     {
-        using var upload = await receiver.ReceiveAsync(request, "dataset", "file", expandZips: false, ct);
+        await using var upload = await receiver.ReceiveAsync(request, "dataset", "file", expandZips: false, blobs, ct);
         if (upload.Files.Count != 1) throw ApiProblemException.Field("file", "send exactly one dataset file.");
         var (fileName, path) = upload.Files.Single();
         var description = DatasetFiles.Describe(path);
-        BlobInfo blob;
-        await using (var s = File.OpenRead(path)) blob = await blobs.PutAsync(s, long.MaxValue, ct);
+        var blob = await upload.StoreAsync(fileName, blobs, ct);
         var record = new DatasetRecord
         {
             Id = Guid.NewGuid(),

@@ -36,7 +36,7 @@ public static class ModelsEndpoints
     private static async Task<IResult> Upload(HttpRequest request, string? name, UploadReceiver receiver, IModelInspector inspector,
         BlobStore blobs, QaasDbContext db, CancellationToken ct)
     {
-        using var upload = await receiver.ReceiveAsync(request, "model.onnx", null, expandZips: true, ct);
+        await using var upload = await receiver.ReceiveAsync(request, "model.onnx", null, expandZips: true, blobs, ct);
         var onnx = upload.Files.Keys.Where(k => k.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase)).ToList();
         var main = upload.Files.Count == 1 ? upload.Files.Keys.Single()
             : onnx.Count == 1 ? onnx[0]
@@ -46,11 +46,8 @@ public static class ModelsEndpoints
         var description = await inspector.InspectAsync(upload.PathOf(main), ct);
 
         var stored = new Dictionary<string, BlobInfo>(StringComparer.Ordinal);
-        foreach (var (fileName, path) in upload.Files)
-        {
-            await using var s = File.OpenRead(path);
-            stored[fileName] = await blobs.PutAsync(s, long.MaxValue, ct);
-        }
+        foreach (var fileName in upload.Files.Keys)
+            stored[fileName] = await upload.StoreAsync(fileName, blobs, ct);
         var model = new ModelRecord
         {
             Id = Guid.NewGuid(),

@@ -11,14 +11,18 @@ namespace Qaas.Api.Uploads;
 
 /// <summary>
 /// Spools an upload (raw body, multipart/form-data, or a .zip in either) to a temp folder, streaming, with the size limit
-/// enforced as bytes arrive. Inspection needs a file on disk anyway, and a rejected upload then leaves nothing in the database.
+/// enforced as bytes arrive. Inspection needs a file on disk. Given a blob store, each file is also streamed into an
+/// uncommitted blob as it arrives, so storing it after inspection costs only a commit; a rejected upload rolls those
+/// back and leaves nothing in the database.
 /// </summary>
 public sealed class UploadReceiver(IOptions<QaasOptions> options)
 {
     private static readonly byte[] ZipMagic = "PK\u0003\u0004"u8.ToArray();
 
     /// <param name="rawName">Name given to a raw (non-multipart, non-zip) body.</param>
-    public async Task<UploadedFiles> ReceiveAsync(HttpRequest request, string rawName, string? multipartField, bool expandZips, CancellationToken ct)
+    /// <param name="stageInto">Blob store the files are written to while they arrive (see <see cref="UploadedFiles.StoreAsync"/>).</param>
+    public async Task<UploadedFiles> ReceiveAsync(HttpRequest request, string rawName, string? multipartField, bool expandZips,
+        BlobStore? stageInto, CancellationToken ct)
     {
         var limit = options.Value.MaxUploadBytes;
         if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
@@ -37,21 +41,22 @@ public sealed class UploadReceiver(IOptions<QaasOptions> options)
         try
         {
             if (mediaType == "multipart/form-data")
-                await ReceiveMultipartAsync(request, mt!, files, multipartField, limit, ct);
+                await ReceiveMultipartAsync(request, mt!, files, multipartField, limit, new Staging(stageInto, expandZips), ct);
             else
-                await SaveAsync(request.Body, rawName, files, limit, ct);
+                await SaveAsync(request.Body, rawName, files, limit, new Staging(stageInto, expandZips), ct);
             if (files.Files.Count == 0) throw ApiProblemException.Field(multipartField ?? "body", "no file was uploaded.");
             if (expandZips) await ExpandZipsAsync(files, limit, ct);
             return files;
         }
         catch
         {
-            files.Dispose();
+            await files.DisposeAsync();
             throw;
         }
     }
 
-    private static async Task ReceiveMultipartAsync(HttpRequest request, MediaTypeHeaderValue mt, UploadedFiles files, string? onlyField, long limit, CancellationToken ct)
+    private static async Task ReceiveMultipartAsync(HttpRequest request, MediaTypeHeaderValue mt, UploadedFiles files, string? onlyField, long limit,
+        Staging staging, CancellationToken ct)
     {
         var boundary = HeaderUtilities.RemoveQuotes(mt.Boundary).Value;
         if (string.IsNullOrEmpty(boundary)) throw new ApiProblemException(400, "multipart/form-data without a boundary.");
@@ -64,11 +69,17 @@ public sealed class UploadReceiver(IOptions<QaasOptions> options)
             if (onlyField is not null && field != onlyField) continue;
             var fileName = HeaderUtilities.RemoveQuotes(cd.FileNameStar.HasValue ? cd.FileNameStar : cd.FileName).Value;
             var name = SafeFileName.Check(Path.GetFileName(fileName ?? field), "file");
-            await SaveAsync(section.Body, name, files, limit, ct);
+            await SaveAsync(section.Body, name, files, limit, staging, ct);
         }
     }
 
-    private static async Task SaveAsync(Stream source, string name, UploadedFiles files, long limit, CancellationToken ct)
+    /// <summary>Where arriving files are also written; a zip that is about to be expanded is not stored as itself.</summary>
+    private readonly record struct Staging(BlobStore? Store, bool ExpandZips)
+    {
+        public bool Wants(ReadOnlySpan<byte> firstBytes) => Store is not null && !(ExpandZips && firstBytes.StartsWith(ZipMagic));
+    }
+
+    private static async Task SaveAsync(Stream source, string name, UploadedFiles files, long limit, Staging staging, CancellationToken ct)
     {
         if (files.Files.ContainsKey(name)) throw ApiProblemException.Field("file", $"'{name}' was uploaded twice.");
         var path = Path.Combine(files.Directory, name);
@@ -76,12 +87,21 @@ public sealed class UploadReceiver(IOptions<QaasOptions> options)
         await using (var target = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
         {
             var buffer = new byte[1 << 16];
+            BlobWriter? blob = null;
+            var first = true;
             int n;
             while ((n = await source.ReadAsync(buffer, ct)) > 0)
             {
                 files.TotalBytes += n;
                 if (files.TotalBytes > limit) throw new BlobTooLargeException(limit);
+                if (first && staging.Wants(buffer.AsSpan(0, n)))
+                {
+                    blob = await staging.Store!.StartAsync(ct: ct);
+                    files.Stage(name, blob);
+                }
+                first = false;
                 await target.WriteAsync(buffer.AsMemory(0, n), ct);
+                if (blob is not null) await blob.WriteAsync(buffer.AsMemory(0, n), ct);
             }
         }
         files.Files[name] = path;
@@ -94,6 +114,7 @@ public sealed class UploadReceiver(IOptions<QaasOptions> options)
         {
             if (!await IsZipAsync(path, ct)) continue;
             files.Files.Remove(name);
+            await files.UnstageAsync(name); // a zip whose first read was too short to recognise
             var archive = Path.Combine(files.Directory, ".archive-" + Guid.NewGuid().ToString("N")); // its entries may reuse its name
             File.Move(path, archive);
             using (var zip = ZipFile.OpenRead(archive))
@@ -109,7 +130,7 @@ public sealed class UploadReceiver(IOptions<QaasOptions> options)
                     expanded += entry.Length;
                     if (expanded > limit) throw new BlobTooLargeException(limit);
                     await using var s = entry.Open();
-                    await SaveAsync(s, entryName, files, limit + files.TotalBytes, ct);
+                    await SaveAsync(s, entryName, files, limit + files.TotalBytes, default, ct);
                 }
             }
             File.Delete(archive);

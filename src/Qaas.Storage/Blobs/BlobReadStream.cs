@@ -3,11 +3,17 @@ using Npgsql;
 
 namespace Qaas.Storage.Blobs;
 
-/// <summary>Reads a blob chunk by chunk (one query per chunk, so memory stays at one chunk); verifies SHA-256 after a full sequential read.</summary>
+/// <summary>
+/// Reads a blob a window of about 1 MiB of rows per query (memory stays at one window); verifies SHA-256 after a full
+/// sequential read.
+/// </summary>
 internal sealed class BlobReadStream(NpgsqlDataSource dataSource, long blobId, string sha256, long length, int chunkSize) : Stream
 {
-    private byte[]? _chunk;
-    private int _chunkSeq = -1;
+    private const int WindowBytes = 1 << 20;
+    private readonly int _rowsPerWindow = Math.Max(1, WindowBytes / chunkSize);
+    private byte[]? _window;
+    private long _windowStart = -1; // byte offset of _window[0]
+    private int _windowLength;
     private long _position;
     private IncrementalHash? _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private long _hashed; // bytes hashed so far; hashing stops once a read is not sequential from 0
@@ -37,12 +43,12 @@ internal sealed class BlobReadStream(NpgsqlDataSource dataSource, long blobId, s
     public override async ValueTask<int> ReadAsync(Memory<byte> destination, CancellationToken ct = default)
     {
         if (_position >= length || destination.Length == 0) return 0;
-        var seq = (int)(_position / chunkSize);
-        if (seq != _chunkSeq) await LoadChunkAsync(seq, ct);
-        var within = (int)(_position - (long)seq * chunkSize);
-        var n = Math.Min(destination.Length, _chunk!.Length - within);
-        _chunk.AsSpan(within, n).CopyTo(destination.Span);
-        Track(_chunk.AsSpan(within, n));
+        if (_windowStart < 0 || _position < _windowStart || _position >= _windowStart + _windowLength)
+            await LoadWindowAsync((int)(_position / chunkSize), ct);
+        var within = (int)(_position - _windowStart);
+        var n = Math.Min(destination.Length, _windowLength - within);
+        _window.AsSpan(within, n).CopyTo(destination.Span);
+        Track(_window.AsSpan(within, n));
         _position += n;
         return n;
     }
@@ -65,13 +71,30 @@ internal sealed class BlobReadStream(NpgsqlDataSource dataSource, long blobId, s
         }
     }
 
-    private async Task LoadChunkAsync(int seq, CancellationToken ct)
+    private async Task LoadWindowAsync(int firstSeq, CancellationToken ct)
     {
-        await using var cmd = dataSource.CreateCommand("SELECT data FROM blob_chunks WHERE blob_id = @b AND seq = @s");
+        var start = (long)firstSeq * chunkSize;
+        var expected = (int)Math.Min((long)_rowsPerWindow * chunkSize, length - start);
+        _window ??= new byte[Math.Min((long)_rowsPerWindow * chunkSize, length)];
+        await using var cmd = dataSource.CreateCommand(
+            "SELECT seq, data FROM blob_chunks WHERE blob_id = @b AND seq >= @s AND seq < @e ORDER BY seq");
         cmd.Parameters.AddWithValue("b", blobId);
-        cmd.Parameters.AddWithValue("s", seq);
-        _chunk = await cmd.ExecuteScalarAsync(ct) as byte[] ?? throw new BlobCorruptedException(sha256);
-        _chunkSeq = seq;
+        cmd.Parameters.AddWithValue("s", firstSeq);
+        cmd.Parameters.AddWithValue("e", firstSeq + _rowsPerWindow);
+        await using var reader = await cmd.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, ct);
+        var filled = 0;
+        while (await reader.ReadAsync(ct))
+        {
+            // Rows must follow each other and all but the last be full; anything else is a damaged blob.
+            if (reader.GetInt32(0) != firstSeq + filled / chunkSize || filled % chunkSize != 0) throw new BlobCorruptedException(sha256);
+            var size = (int)reader.GetBytes(1, 0, null, 0, 0);
+            if (size > chunkSize || filled + size > expected) throw new BlobCorruptedException(sha256);
+            reader.GetBytes(1, 0, _window, filled, size); // copies straight into the window: no array per row
+            filled += size;
+        }
+        if (filled != expected) throw new BlobCorruptedException(sha256);
+        _windowStart = start;
+        _windowLength = filled;
     }
 
     public override void Flush() { }

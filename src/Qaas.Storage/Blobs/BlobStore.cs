@@ -1,78 +1,33 @@
-using System.Security.Cryptography;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace Qaas.Storage.Blobs;
 
 /// <summary>
-/// Content-addressed blob store on PostgreSQL: bytes are split into fixed-size bytea chunks (blob_chunks).
-/// An upload streams into a staging blob row (sha256 NULL) inside one transaction while SHA-256 is computed
-/// incrementally; at the end the row takes its address, or, if those bytes are already stored, the whole
-/// transaction rolls back. A failed or aborted upload therefore leaves no rows. Plain Npgsql: no buffering of the whole blob.
+/// Content-addressed blob store on PostgreSQL: bytes are split into rows of at most one heap page (blob_chunks, stored
+/// inline without compression), written by <see cref="BlobWriter"/> through binary COPY in one transaction and named by
+/// their SHA-256 at the end; identical bytes share one blob. Reads stream a window of rows at a time. Plain Npgsql:
+/// no buffering of the whole blob.
 /// </summary>
 public sealed class BlobStore(NpgsqlDataSource dataSource)
 {
-    public const int DefaultChunkSize = 1 << 20;
+    /// <summary>The largest bytea that still fits one 8 KiB heap page next to its row and page headers.</summary>
+    public const int DefaultChunkSize = 8096;
 
     public int ChunkSize { get; init; } = DefaultChunkSize;
+
+    /// <summary>Starts a blob; write to it, then complete it (or dispose it to discard every byte).</summary>
+    public Task<BlobWriter> StartAsync(long maxBytes = long.MaxValue, CancellationToken ct = default) =>
+        BlobWriter.StartAsync(dataSource, ChunkSize, maxBytes, ct);
 
     /// <summary>Stores the stream's bytes; throws <see cref="BlobTooLargeException"/> past <paramref name="maxBytes"/>.</summary>
     public async Task<BlobInfo> PutAsync(Stream content, long maxBytes = long.MaxValue, CancellationToken ct = default)
     {
-        await using var conn = await dataSource.OpenConnectionAsync(ct);
-        await using var tx = await conn.BeginTransactionAsync(ct);
-
-        long blobId;
-        await using (var insert = new NpgsqlCommand("INSERT INTO blobs (sha256, chunk_size) VALUES (NULL, @c) RETURNING id", conn, tx))
-        {
-            insert.Parameters.AddWithValue("c", ChunkSize);
-            blobId = (long)(await insert.ExecuteScalarAsync(ct))!;
-        }
-
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        await using var chunkCmd = new NpgsqlCommand("INSERT INTO blob_chunks (blob_id, seq, data) VALUES (@b, @s, @d)", conn, tx);
-        var pSeq = new NpgsqlParameter<int>("s", 0);
-        var pData = new NpgsqlParameter("d", NpgsqlDbType.Bytea);
-        chunkCmd.Parameters.Add(new NpgsqlParameter<long>("b", blobId));
-        chunkCmd.Parameters.Add(pSeq);
-        chunkCmd.Parameters.Add(pData);
-        await chunkCmd.PrepareAsync(ct);
-
-        var buffer = new byte[ChunkSize];
-        long total = 0;
-        var seq = 0;
-        while (true)
-        {
-            var filled = await FillAsync(content, buffer, ct);
-            if (filled == 0) break;
-            total += filled;
-            if (total > maxBytes) throw new BlobTooLargeException(maxBytes); // disposing the transaction rolls back
-            hash.AppendData(buffer, 0, filled);
-            pSeq.TypedValue = seq++;
-            pData.Value = new ReadOnlyMemory<byte>(buffer, 0, filled);
-            await chunkCmd.ExecuteNonQueryAsync(ct);
-            if (filled < buffer.Length) break;
-        }
-
-        var sha = Convert.ToHexStringLower(hash.GetHashAndReset());
-        await using (var name = new NpgsqlCommand("UPDATE blobs SET sha256 = @h, size_bytes = @n WHERE id = @id", conn, tx))
-        {
-            name.Parameters.AddWithValue("h", sha);
-            name.Parameters.AddWithValue("n", total);
-            name.Parameters.AddWithValue("id", blobId);
-            try
-            {
-                await name.ExecuteNonQueryAsync(ct);
-            }
-            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
-            {
-                // Same bytes already stored (possibly by a concurrent upload that just committed): keep that one.
-                await tx.RollbackAsync(CancellationToken.None);
-                return new BlobInfo(sha, total);
-            }
-        }
-        await tx.CommitAsync(ct);
-        return new BlobInfo(sha, total);
+        await using var writer = await StartAsync(maxBytes, ct);
+        var buffer = new byte[1 << 20];
+        int n;
+        while ((n = await content.ReadAsync(buffer, ct)) > 0)
+            await writer.WriteAsync(buffer.AsMemory(0, n), ct);
+        return await writer.CompleteAsync(ct);
     }
 
     /// <summary>Stores a byte array (small payloads such as reports).</summary>
@@ -113,17 +68,5 @@ public sealed class BlobStore(NpgsqlDataSource dataSource)
             """);
         cmd.Parameters.AddWithValue("age", olderThan);
         return await cmd.ExecuteNonQueryAsync(ct);
-    }
-
-    private static async Task<int> FillAsync(Stream s, byte[] buffer, CancellationToken ct)
-    {
-        var filled = 0;
-        while (filled < buffer.Length)
-        {
-            var n = await s.ReadAsync(buffer.AsMemory(filled), ct);
-            if (n == 0) break;
-            filled += n;
-        }
-        return filled;
     }
 }

@@ -1,0 +1,143 @@
+using System.Security.Cryptography;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Qaas.Storage.Blobs;
+
+/// <summary>
+/// A blob being written. Rows stream into PostgreSQL through one binary COPY inside one transaction (PostgreSQL inserts
+/// while the caller produces the next bytes) and SHA-256 is computed on the way. <see cref="CompleteAsync"/> gives the
+/// blob its content address; disposing an uncompleted writer rolls the transaction back, so nothing half-written stays.
+/// </summary>
+public sealed class BlobWriter : IAsyncDisposable
+{
+    private readonly NpgsqlConnection _conn;
+    private readonly NpgsqlTransaction _tx;
+    private readonly NpgsqlBinaryImporter _rows;
+    private readonly long _blobId;
+    private readonly int _rowSize;
+    private readonly long _maxBytes;
+    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private readonly byte[] _partial; // bytes of the next row not yet complete
+    private int _partialLength;
+    private int _seq;
+    private bool _ended;
+    private bool _copying = true;
+
+    private BlobWriter(NpgsqlConnection conn, NpgsqlTransaction tx, NpgsqlBinaryImporter rows, long blobId, int rowSize, long maxBytes)
+    {
+        (_conn, _tx, _rows, _blobId, _rowSize, _maxBytes) = (conn, tx, rows, blobId, rowSize, maxBytes);
+        _partial = new byte[rowSize];
+    }
+
+    /// <summary>Bytes written so far.</summary>
+    public long Length { get; private set; }
+
+    internal static async Task<BlobWriter> StartAsync(NpgsqlDataSource dataSource, int rowSize, long maxBytes, CancellationToken ct)
+    {
+        var conn = await dataSource.OpenConnectionAsync(ct);
+        NpgsqlTransaction? tx = null;
+        try
+        {
+            tx = await conn.BeginTransactionAsync(ct);
+            long blobId;
+            await using (var insert = new NpgsqlCommand("INSERT INTO blobs (sha256, chunk_size) VALUES (NULL, @c) RETURNING id", conn, tx))
+            {
+                insert.Parameters.AddWithValue("c", rowSize);
+                blobId = (long)(await insert.ExecuteScalarAsync(ct))!;
+            }
+            var rows = await conn.BeginBinaryImportAsync("COPY blob_chunks (blob_id, seq, data) FROM STDIN (FORMAT BINARY)", ct);
+            return new BlobWriter(conn, tx, rows, blobId, rowSize, maxBytes);
+        }
+        catch
+        {
+            if (tx is not null) await tx.DisposeAsync();
+            await conn.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Appends bytes; throws <see cref="BlobTooLargeException"/> past the writer's limit.</summary>
+    public async ValueTask WriteAsync(ReadOnlyMemory<byte> bytes, CancellationToken ct = default)
+    {
+        ObjectDisposedException.ThrowIf(_ended, this);
+        Length += bytes.Length;
+        if (Length > _maxBytes) throw new BlobTooLargeException(_maxBytes);
+        _hash.AppendData(bytes.Span);
+
+        if (_partialLength > 0)
+        {
+            var take = Math.Min(bytes.Length, _rowSize - _partialLength);
+            bytes.Span[..take].CopyTo(_partial.AsSpan(_partialLength));
+            _partialLength += take;
+            bytes = bytes[take..];
+            if (_partialLength < _rowSize) return;
+            await WriteRowAsync(_partial, ct);
+            _partialLength = 0;
+        }
+        // Whole rows go straight from the caller's buffer; only a tail is copied.
+        while (bytes.Length >= _rowSize)
+        {
+            await WriteRowAsync(bytes[.._rowSize], ct);
+            bytes = bytes[_rowSize..];
+        }
+        bytes.Span.CopyTo(_partial);
+        _partialLength = bytes.Length;
+    }
+
+    /// <summary>Commits the blob under its SHA-256. When those bytes are already stored, this copy is rolled back and the existing one is named.</summary>
+    public async Task<BlobInfo> CompleteAsync(CancellationToken ct = default)
+    {
+        ObjectDisposedException.ThrowIf(_ended, this);
+        _ended = true;
+        if (_partialLength > 0) await WriteRowAsync(_partial.AsMemory(0, _partialLength), ct);
+        await _rows.CompleteAsync(ct);
+        _copying = false;
+        await _rows.DisposeAsync();
+
+        var info = new BlobInfo(Convert.ToHexStringLower(_hash.GetHashAndReset()), Length);
+        await using (var name = new NpgsqlCommand("UPDATE blobs SET sha256 = @h, size_bytes = @n WHERE id = @id", _conn, _tx))
+        {
+            name.Parameters.AddWithValue("h", info.Sha256);
+            name.Parameters.AddWithValue("n", info.SizeBytes);
+            name.Parameters.AddWithValue("id", _blobId);
+            try
+            {
+                await name.ExecuteNonQueryAsync(ct);
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+            {
+                // Same bytes already stored (possibly by a concurrent upload that just committed): keep that one.
+                await _tx.RollbackAsync(CancellationToken.None);
+                return info;
+            }
+        }
+        await _tx.CommitAsync(ct);
+        return info;
+    }
+
+    private async Task WriteRowAsync(ReadOnlyMemory<byte> data, CancellationToken ct)
+    {
+        await _rows.StartRowAsync(ct);
+        await _rows.WriteAsync(_blobId, NpgsqlDbType.Bigint, ct);
+        await _rows.WriteAsync(_seq++, NpgsqlDbType.Integer, ct);
+        await _rows.WriteAsync(data, NpgsqlDbType.Bytea, ct);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _ended = true;
+        try
+        {
+            if (_copying) await _rows.DisposeAsync(); // cancels the COPY
+            await _tx.DisposeAsync(); // rolls back unless committed
+        }
+        catch (NpgsqlException) { } // a broken connection: PostgreSQL aborts the open transaction itself
+        catch (InvalidOperationException) { }
+        finally
+        {
+            await _conn.DisposeAsync();
+            _hash.Dispose();
+        }
+    }
+}
