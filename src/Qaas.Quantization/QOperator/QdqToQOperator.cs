@@ -59,9 +59,9 @@ public static class QdqToQOperator
         var patterns = model.Graph.Node
             .Where(n => Opsets.NormalizeDomain(n.Domain).Length == 0 && Rewrites.ContainsKey(n.OpType))
             .Select(index.Match).OfType<QdqPattern>()
-            // A float node whose first input is not dequantized was never quantized (only its output tensor was,
-            // for the next node): not a pattern, not worth reporting.
-            .Where(p => p.Input(0) is not null).ToList();
+            // A node with a float input (a constant, an unquantized tensor) is a float node whose output tensor is
+            // quantized for its readers: not a pattern, not worth reporting.
+            .Where(p => p.Inputs.Select((q, i) => q is not null || !p.Has(i)).All(dequantized => dequantized)).ToList();
         if (patterns.Count == 0)
             return new QOperatorConversion(created, kept);
         var opset = Opsets.Of(model).GetValueOrDefault("");
