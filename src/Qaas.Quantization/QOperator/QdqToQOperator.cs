@@ -61,7 +61,7 @@ public static class QdqToQOperator
             .Select(index.Match).OfType<QdqPattern>()
             // A node with a float input (a constant, an unquantized tensor) is a float node whose output tensor is
             // quantized for its readers: not a pattern, not worth reporting.
-            .Where(p => p.Inputs.Select((q, i) => q is not null || !p.Has(i)).All(dequantized => dequantized)).ToList();
+            .Where(p => Enumerable.Range(0, p.Node.Input.Count).All(i => !p.Has(i) || p.Input(i) is not null)).ToList();
         if (patterns.Count == 0)
             return new QOperatorConversion(created, kept);
         var opset = Opsets.Of(model).GetValueOrDefault("");

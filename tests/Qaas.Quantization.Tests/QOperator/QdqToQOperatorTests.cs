@@ -1,7 +1,10 @@
+using Qaas.Onnx.Graph;
 using Qaas.Onnx.Io;
 using Qaas.Onnx.Proto;
 using Qaas.Quantization.Pipeline;
+using Qaas.Quantization.QOperator;
 using Qaas.Quantization.Recipes;
+using Qaas.Quantization.Static;
 using Qaas.Quantization.Tests.Static;
 using Qaas.Runtime.Tensors;
 using Xunit.Abstractions;
@@ -50,6 +53,24 @@ public class QdqToQOperatorTests(ITestOutputHelper output)
         output.WriteLine($"vs QDQ: max abs {vsQdq.MaxAbsoluteError:E3}, cosine {vsQdq.CosineSimilarity:F7}; vs fp32: cosine {vsFp32.CosineSimilarity:F5}, SQNR {vsFp32.SqnrDb:F1} dB");
         Assert.True(vsQdq.MaxAbsoluteError == 0, $"max abs {vsQdq.MaxAbsoluteError}");
         Assert.True(vsFp32.CosineSimilarity > 0.999, $"cosine {vsFp32.CosineSimilarity}");
+    }
+
+    [Fact]
+    public void A_node_kept_in_fp32_reads_through_the_DQ_that_stays_for_it()
+    {
+        var model = OnnxModel.FromProto(ConvBnReluModel.Build());
+        var qdq = StaticQdqQuantizer.Quantize(model, QOperator(), Images(2, 100), options: new StaticQdqOptions(KeepFloat: new HashSet<string> { "Conv_y" }));
+        var qop = QdqToQOperator.Apply(qdq);
+
+        var view = new GraphView(qop.Model.Graph);
+        var conv = Assert.Single(qop.Model.Graph.Node, n => n.OpType == "QLinearConv");
+        var floatConv = Assert.Single(qop.Model.Graph.Node, n => n.OpType == "Conv");
+        // QLinearConv -> relu_quantized -> DQ -> Conv (fp32): the DQ stays because a float node reads it.
+        var dq = view.ProducerOf(floatConv.Input[0])!;
+        Assert.Equal("DequantizeLinear", dq.OpType);
+        Assert.Equal(conv.Output[0], dq.Input[0]);
+        Assert.DoesNotContain(qop.Warnings, w => w.Contains("stay in QDQ form"));
+        Assert.Equal(0, Compare(qdq.Model, qop.Model, Images(2, 999))["y"].MaxAbsoluteError);
     }
 
     [Fact]
