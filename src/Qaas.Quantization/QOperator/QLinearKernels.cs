@@ -3,12 +3,14 @@ using DT = Qaas.Onnx.Proto.TensorProto.Types.DataType;
 namespace Qaas.Quantization.QOperator;
 
 /// <summary>
-/// Which element types ONNX Runtime 1.30's CPU kernels take (checked by running each combination: see
-/// QOperatorTypeTests). Activations in and out share one type.
+/// Which element types ONNX Runtime 1.30's CPU kernels take, checked by running each combination (QdqToQOperatorTests):
+/// int8 activations with uint8 weights fail with "Could not find an implementation for QLinearConv(10)" (and QGemm);
+/// per-channel weight zero points that differ run fine. Activations in and out share one type.
 /// </summary>
 internal static class QLinearKernels
 {
-    /// <summary>QLinearConv, QLinearMatMul, QGemm: uint8 activations with uint8 or int8 weights, int8 with int8.</summary>
+    /// <summary>QLinearConv, QLinearMatMul, QGemm: uint8 activations with uint8 or int8 weights, int8 with int8.
+    /// Kept in step with RecipeValidator's qoperator rule.</summary>
     public static bool RunsProduct(QuantizedTensor activation, QuantizedTensor weight) =>
         (activation.ElementType, weight.ElementType) is ((int)DT.Uint8, (int)DT.Uint8) or ((int)DT.Uint8, (int)DT.Int8)
             or ((int)DT.Int8, (int)DT.Int8);

@@ -74,6 +74,15 @@ public class QdqToQOperatorTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_recipe_with_acceptance_limits_goes_through_the_fallback_search_and_is_written_as_QOperator_too()
+    {
+        var model = OnnxModel.FromProto(ConvBnReluModel.Build());
+        var qop = Quantizers.Run(model, QOperator(""","acceptance":{"minSqnrDb":20}"""), Images(3, 100), null, default);
+        Assert.Equal(2, Count(qop.Model, "QLinearConv"));
+        Assert.Contains(qop.Warnings, w => w.Contains("QOperator format: 2 QLinearConv"));
+    }
+
+    [Fact]
     public void Gemm_and_MatMul_become_QGemm_and_QLinearMatMul()
     {
         var model = OnnxModel.FromProto(GemmMatMulModel.Build());
