@@ -1,6 +1,7 @@
 using Qaas.Onnx.Io;
 using Qaas.Quantization.Dynamic;
 using Qaas.Quantization.Float16;
+using Qaas.Quantization.QOperator;
 using Qaas.Quantization.Recipes;
 using Qaas.Quantization.Search;
 using Qaas.Quantization.Static;
@@ -24,9 +25,11 @@ public static class Quantizers
         if (recipe.Weights?.Type is "int3" or "nf4" or "fp4e2m1") return CodedWeightQuantizer.Quantize(model, recipe, ct);
         var feed = calibration ?? throw new ArgumentException("static quantization needs calibration samples", nameof(calibration));
         // Acceptance limits on output fidelity: the sensitive nodes fall back to fp32 until they hold.
-        return AcceptanceLimits.From(recipe.Acceptance).Any
+        var qdq = AcceptanceLimits.From(recipe.Acceptance).Any
             ? SensitivityFallback.Quantize(model, recipe, feed, progress, ct)
             : StaticQdqQuantizer.Quantize(model, recipe, feed, progress, ct);
+        // QOperator is written from the QDQ graph: the same integer math, as explicit QLinear ops.
+        return recipe.Format == "qoperator" ? QdqToQOperator.Apply(qdq) : qdq;
     }
 
     static bool IsFloatConversion(Recipe recipe) => recipe.Weights?.Type is "fp16" or "bf16";

@@ -94,7 +94,22 @@ public static class RecipeValidator
         }
         if (at == "none" && r.Format != "matmulnbits" && wt is not ("int3" or "nf4" or "fp4e2m1" or "fp16" or "bf16"))
             add($"{field}.format", $"weight-only '{wt}' is stored with format 'matmulnbits' (2, 4 or 8-bit blocks); int3, nf4 and fp4e2m1 use 'qdq'");
+        if (r.Format == "qoperator" && at is not ("dynamic" or "none") && !isFloat16)
+            CheckQOperator(wt, at, field, add);
         if (at == "dynamic" && wt is not ("int8" or "uint8"))
             add($"{field}.weights.type", $"dynamic activation quantization needs int8 or uint8 weights, not '{wt}'");
+    }
+
+    /// <summary>Static QOperator writes ONNX Runtime's QLinear kernels: 8-bit integers only, in the combinations its CPU runs.</summary>
+    static void CheckQOperator(string? wt, string? at, string field, Action<string, string> add)
+    {
+        if (at is not ("uint8" or "int8" or null))
+            add($"{field}.activations.type",
+                $"format 'qoperator' writes ONNX Runtime's QLinear integer ops, which take uint8 or int8 activations, not '{at}'; use format 'qdq'");
+        else if (wt is not ("int8" or "uint8"))
+            add($"{field}.weights.type",
+                $"format 'qoperator' writes ONNX Runtime's QLinear integer ops, which take int8 or uint8 weights, not '{wt}'; use format 'qdq'");
+        else if (at == "int8" && wt == "uint8")
+            add($"{field}.weights.type", "format 'qoperator' with int8 activations needs int8 weights (ONNX Runtime has no int8 x uint8 QLinearConv)");
     }
 }

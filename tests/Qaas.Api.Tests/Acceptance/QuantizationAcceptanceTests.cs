@@ -48,6 +48,29 @@ public sealed class QuantizationAcceptanceTests(QaasService service) : IClassFix
     }
 
     [Fact]
+    public async Task Ocr_classifier_int8_static_in_qoperator_format_is_written_with_QLinearConv()
+    {
+        using var client = service.Client();
+        var model = await client.UploadModelAsync(File.ReadAllBytes(RepositoryPaths.PpOcrCls), "ppocr-cls");
+        var calibration = await UploadDatasetAsync(client, "cls-calibration", Images(8, i => TextImages.Classification(i, 1)), [3, 48, 192]);
+        var evaluation = await UploadDatasetAsync(client, "cls-evaluation", Images(16, i => TextImages.Classification(i, 2)), [3, 48, 192]);
+
+        var done = await RunJobAsync(client, $$"""
+            {"modelId":"{{model.Str("id")}}","recipe":{"preset":"int8-static","format":"qoperator"},"calibrationDatasetId":"{{calibration}}","evaluationDatasetId":"{{evaluation}}"}
+            """);
+        var metrics = done.GetProperty("metrics");
+        Assert.True(metrics.GetProperty("top1Agreement").GetDouble() >= 0.99, metrics.ToString());
+
+        var quantized = await client.GetByteArrayAsync($"/v1/jobs/{done.Str("id")}/artifacts/model.onnx");
+        var ops = OnnxModel.Load(new MemoryStream(quantized)).Proto.Graph.Node.Select(n => n.OpType).ToList();
+        Assert.Equal(53, ops.Count(op => op == "QLinearConv"));
+        Assert.DoesNotContain("Conv", ops);
+        using var session = InferenceSession.Create(quantized);
+        var scores = session.Run(new Dictionary<string, Tensor> { ["x"] = Tensor.Create(TextImages.Classification(0, 9), 1, 3, 48, 192) });
+        Assert.Equal([1L, 2L], scores.Values.Single().Shape.ToArray());
+    }
+
+    [Fact]
     public async Task Ocr_detector_int8_static_maps_agree_with_fp32()
     {
         const int Size = 640;
