@@ -17,4 +17,22 @@ public static class ProcessCpu
         }
         catch (IOException) { return null; }
     }
+
+    /// <summary>CPU time of a process and its direct children (e.g. a postmaster and its backends), summed.</summary>
+    public static TimeSpan UsedWithChildren(int pid)
+    {
+        var total = Used(pid) ?? TimeSpan.Zero;
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var child)) continue;
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                var rest = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                if (int.Parse(rest[1]) == pid) total += Used(child) ?? TimeSpan.Zero; // field 4: ppid
+            }
+            catch (IOException) { } // the process ended meanwhile
+        }
+        return total;
+    }
 }

@@ -31,6 +31,13 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public int Pid => _process.Id;
 
+    /// <summary>The embedded PostgreSQL's postmaster (first line of postmaster.pid under the data folder), or null.</summary>
+    public int? PostgresPid(string dataDir)
+    {
+        var file = Directory.EnumerateFiles(dataDir, "postmaster.pid", SearchOption.AllDirectories).FirstOrDefault();
+        return file is not null && int.TryParse(File.ReadLines(file).FirstOrDefault(), out var pid) ? pid : null;
+    }
+
     public static string DllPath => Path.Combine(RepositoryPaths.Root, "src", "Qaas.Api", "bin", "Release", "net10.0", "Qaas.Api.dll");
 
     /// <summary>Builds src/Qaas.Api in Release (incremental); returns null on success, else the build's last lines.</summary>

@@ -33,9 +33,15 @@ public static class ModelsEndpoints
         g.MapDelete("/{id:guid}", Delete).Produces(204).ProducesProblem(404).ProducesProblem(409);
     }
 
-    private static async Task<IResult> Upload(HttpRequest request, string? name, UploadReceiver receiver, IModelInspector inspector,
-        BlobStore blobs, QaasDbContext db, CancellationToken ct)
+    private static async Task<IResult> Upload(HttpRequest request, string? name, UploadReceiver receiver, StreamingModelReceiver streaming,
+        IModelInspector inspector, BlobStore blobs, QaasDbContext db, CancellationToken ct)
     {
+        // The common case, one raw .onnx body, streams straight into the store; zips and multipart sets are spooled first.
+        if (await streaming.TryReceiveAsync(request, blobs, ct) is var (summary, blob))
+        {
+            return await RegisterAsync(request, db, string.IsNullOrWhiteSpace(name) ? "model" : name.Trim(), blob, summary, new Dictionary<string, BlobInfo>(), ct);
+        }
+
         await using var upload = await receiver.ReceiveAsync(request, "model.onnx", null, expandZips: true, blobs, ct);
         var onnx = upload.Files.Keys.Where(k => k.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase)).ToList();
         var main = upload.Files.Count == 1 ? upload.Files.Keys.Single()
@@ -48,18 +54,25 @@ public static class ModelsEndpoints
         var stored = new Dictionary<string, BlobInfo>(StringComparer.Ordinal);
         foreach (var fileName in upload.Files.Keys)
             stored[fileName] = await upload.StoreAsync(fileName, blobs, ct);
+        var files = upload.Files.Count > 1 ? stored : new Dictionary<string, BlobInfo>();
+        return await RegisterAsync(request, db, string.IsNullOrWhiteSpace(name) ? Path.GetFileNameWithoutExtension(main) : name.Trim(),
+            stored[main], description, files, ct);
+    }
+
+    private static async Task<IResult> RegisterAsync(HttpRequest request, QaasDbContext db, string name, BlobInfo main,
+        Onnx.Summary.ModelSummary description, IReadOnlyDictionary<string, BlobInfo> files, CancellationToken ct)
+    {
         var model = new ModelRecord
         {
             Id = Guid.NewGuid(),
             TenantId = request.HttpContext.User.GetTenantId(),
-            Name = string.IsNullOrWhiteSpace(name) ? Path.GetFileNameWithoutExtension(main) : name.Trim(),
-            BlobSha256 = stored[main].Sha256,
-            SizeBytes = stored[main].SizeBytes,
+            Name = name,
+            BlobSha256 = main.Sha256,
+            SizeBytes = main.SizeBytes,
             Description = JsonSerializer.Serialize(description, ModelMapping.Json),
             CreatedAt = Timestamps.Now(),
         };
-        if (upload.Files.Count > 1)
-            model.Files = stored.Select(kv => new ModelFile { ModelId = model.Id, FileName = kv.Key, BlobSha256 = kv.Value.Sha256, SizeBytes = kv.Value.SizeBytes }).ToList();
+        model.Files = files.Select(kv => new ModelFile { ModelId = model.Id, FileName = kv.Key, BlobSha256 = kv.Value.Sha256, SizeBytes = kv.Value.SizeBytes }).ToList();
         db.Models.Add(model);
         await db.SaveChangesAsync(ct);
         return Results.Created($"/v1/models/{model.Id}", ModelMapping.ToResponse(model));

@@ -26,7 +26,9 @@ public static class QaasHost
     /// <param name="configureServices">Runs after the service's own registrations (tests add pipeline stages here).</param>
     public static async Task<WebApplication> BuildAsync(string[] args, CancellationToken ct = default, Action<IServiceCollection>? configureServices = null)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        // No reload-on-change: its watcher would follow the content root (the working directory) recursively, and the
+        // embedded PostgreSQL writes its data folder there by default — every WAL write became a watcher event.
+        var builder = WebApplication.CreateBuilder([.. args, "--hostBuilder:reloadConfigOnChange=false"]);
         var config = builder.Configuration;
         var node = NodeOptions.From(config);
         var urls = config["urls"] ?? config["QAAS_URLS"] ?? Environment.GetEnvironmentVariable("QAAS_URLS") ?? "http://127.0.0.1:8080";
@@ -71,6 +73,7 @@ public static class QaasHost
         s.AddDbContext<QaasDbContext>((sp, o) => o.UseNpgsql(dataSource).AddInterceptors(sp.GetRequiredService<ApiKeyChangeInterceptor>()));
         s.AddSingleton<BlobStore>();
         s.AddSingleton<UploadReceiver>();
+        s.AddSingleton<StreamingModelReceiver>();
         s.AddSingleton<RequestCounter>();
 
         // Model inspection and the pipeline stages a job runs.

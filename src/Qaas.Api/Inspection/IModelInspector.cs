@@ -9,4 +9,7 @@ namespace Qaas.Api.Inspection;
 public interface IModelInspector
 {
     Task<ModelSummary> InspectAsync(string onnxPath, CancellationToken ct);
+
+    /// <summary>Describes a single-file model read forward-only from <paramref name="model"/> (it cannot reference external data).</summary>
+    ModelSummary Inspect(Stream model);
 }

@@ -7,11 +7,11 @@ namespace Qaas.Api.Inspection;
 public sealed class OnnxModelInspector : IModelInspector
 {
     public Task<ModelSummary> InspectAsync(string onnxPath, CancellationToken ct) =>
-        Task.Run(() =>
-        {
-            var summary = ModelSummary.Of(OnnxModel.LoadStructure(onnxPath)); // inline weights are skipped, never held
-            // The default domain is "" in the file; API clients read it better under its name.
-            var opsets = summary.Opsets.ToDictionary(o => o.Key.Length == 0 ? "ai.onnx" : o.Key, o => o.Value);
-            return summary with { Opsets = opsets };
-        }, ct);
+        Task.Run(() => Named(ModelSummary.Of(OnnxModel.LoadStructure(onnxPath))), ct); // inline weights are skipped, never held
+
+    public ModelSummary Inspect(Stream model) => Named(ModelSummary.Of(OnnxModel.LoadStructure(model)));
+
+    /// <summary>The default domain is "" in the file; API clients read it better under its name.</summary>
+    private static ModelSummary Named(ModelSummary summary) =>
+        summary with { Opsets = summary.Opsets.ToDictionary(o => o.Key.Length == 0 ? "ai.onnx" : o.Key, o => o.Value) };
 }

@@ -24,16 +24,13 @@ public sealed class UploadReceiver(IOptions<QaasOptions> options)
     public async Task<UploadedFiles> ReceiveAsync(HttpRequest request, string rawName, string? multipartField, bool expandZips,
         BlobStore? stageInto, CancellationToken ct)
     {
-        var limit = options.Value.MaxUploadBytes;
-        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
-            sizeFeature.MaxRequestBodySize = null; // our own limit below gives a problem-details 413
-        if (request.ContentLength > limit) throw new BlobTooLargeException(limit);
-
-        var mediaType = MediaTypeHeaderValue.TryParse(request.ContentType, out var mt) ? mt.MediaType.Value?.ToLowerInvariant() : null;
+        var limit = PrepareBody(request, options.Value.MaxUploadBytes);
+        var mediaType = MediaTypeOf(request);
         if (mediaType is not ("application/octet-stream" or "application/zip" or "application/x-zip-compressed" or "multipart/form-data"))
             throw new ApiProblemException(415,
                 $"Content-Type '{request.ContentType}' is not accepted; send application/octet-stream, application/zip or multipart/form-data.",
                 title: "Unsupported media type");
+        _ = MediaTypeHeaderValue.TryParse(request.ContentType, out var mt);
 
         var dir = Path.Combine(Path.GetTempPath(), "qaas-upload-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dir);
@@ -53,6 +50,29 @@ public sealed class UploadReceiver(IOptions<QaasOptions> options)
             await files.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>Lifts Kestrel's body limit in favour of ours (a problem-details 413) and refuses a declared length above it.</summary>
+    /// <returns>The limit in bytes.</returns>
+    public static long PrepareBody(HttpRequest request, long limit)
+    {
+        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
+            sizeFeature.MaxRequestBodySize = null;
+        if (request.ContentLength > limit) throw new BlobTooLargeException(limit);
+        return limit;
+    }
+
+    public static string? MediaTypeOf(HttpRequest request) =>
+        MediaTypeHeaderValue.TryParse(request.ContentType, out var mt) ? mt.MediaType.Value?.ToLowerInvariant() : null;
+
+    /// <summary>Whether the body begins like a zip archive; the bytes looked at stay in the body for whoever reads it next.</summary>
+    public static async Task<bool> BodyStartsWithZipAsync(HttpRequest request, CancellationToken ct)
+    {
+        var read = await request.BodyReader.ReadAtLeastAsync(ZipMagic.Length, ct);
+        var buffer = read.Buffer;
+        var isZip = buffer.Length >= ZipMagic.Length && System.Buffers.BuffersExtensions.ToArray(buffer.Slice(0, ZipMagic.Length)).AsSpan().SequenceEqual(ZipMagic);
+        request.BodyReader.AdvanceTo(buffer.Start); // nothing consumed
+        return isZip;
     }
 
     private static async Task ReceiveMultipartAsync(HttpRequest request, MediaTypeHeaderValue mt, UploadedFiles files, string? onlyField, long limit,
