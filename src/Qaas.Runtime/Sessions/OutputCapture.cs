@@ -26,6 +26,8 @@ public sealed unsafe class OutputCapture : IDisposable
     internal OutputCapture(InferenceSession session, IReadOnlyList<string> outputNames)
     {
         _session = session;
+        if (outputNames.Count == 0)
+            throw new ArgumentException("A capture needs at least one output.", nameof(outputNames));
         _outputIndices = outputNames.Select(session.OutputIndex).ToArray();
         Names = _outputIndices.Select(i => session.Outputs[i].Name).ToArray();
         _byName = new Dictionary<string, int>(StringComparer.Ordinal);

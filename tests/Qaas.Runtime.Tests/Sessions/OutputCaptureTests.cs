@@ -113,6 +113,7 @@ public class OutputCaptureTests
         Assert.Contains("'nope'", Assert.Throws<ArgumentException>(() => capture["nope"]).Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => capture[capture.Count]);
         Assert.Contains("'nope'", Assert.Throws<ArgumentException>(() => session.CreateCapture(["nope"])).Message);
+        Assert.Contains("at least one", Assert.Throws<ArgumentException>(() => session.CreateCapture([])).Message);
         Assert.Contains("twice", Assert.Throws<ArgumentException>(() => session.CreateCapture([name, name])).Message);
     }
 
