@@ -9,7 +9,8 @@ namespace Qaas.Runtime.Sessions;
 /// other run hands the same tensors back to ORT, which writes into them (no fresh memory, no page faults, no copy).
 /// Outputs are read as spans over that native memory via <see cref="this[int]"/>; what a run wrote is valid until the
 /// next <see cref="Run(IEnumerable{NamedTensor}, CancellationToken)"/> or <see cref="Dispose"/>, and reading it later
-/// throws rather than showing newer data. One run at a time: not thread-safe, unlike <see cref="InferenceSession.Run(IEnumerable{NamedTensor}, IReadOnlyList{string}?, CancellationToken)"/>.
+/// throws rather than showing newer data. One run at a time per capture (a concurrent Run throws); the session itself
+/// stays free for other runs and captures.
 /// </summary>
 public sealed unsafe class OutputCapture : IDisposable
 {
@@ -20,6 +21,7 @@ public sealed unsafe class OutputCapture : IDisposable
     private readonly CapturedLayout[] _layouts;
     private (string Name, long[] Shape)[]? _lastInputShapes;
     private int _generation;
+    private int _running;
     private bool _hasResult;
     private bool _disposed;
 
@@ -52,7 +54,20 @@ public sealed unsafe class OutputCapture : IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         cancellationToken.ThrowIfCancellationRequested();
-        var inputList = inputs as IReadOnlyList<NamedTensor> ?? inputs.ToList();
+        if (Interlocked.Exchange(ref _running, 1) != 0)
+            throw new InvalidOperationException("This capture is already running; use one capture per thread.");
+        try
+        {
+            RunExclusive(inputs as IReadOnlyList<NamedTensor> ?? inputs.ToList(), cancellationToken);
+        }
+        finally
+        {
+            Volatile.Write(ref _running, 0);
+        }
+    }
+
+    private void RunExclusive(IReadOnlyList<NamedTensor> inputList, CancellationToken cancellationToken)
+    {
         _generation++;
         _hasResult = false;
 
@@ -75,7 +90,18 @@ public sealed unsafe class OutputCapture : IDisposable
             reused = false;
         }
         if (!reused)
-            ReadLayouts();
+        {
+            try
+            {
+                ReadLayouts();
+            }
+            catch
+            {
+                // An output that cannot be read in place (string, sequence) must not be reused unread next time.
+                ReleaseValues();
+                throw;
+            }
+        }
         _hasResult = true;
     }
 

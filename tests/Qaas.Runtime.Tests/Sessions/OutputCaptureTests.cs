@@ -118,6 +118,17 @@ public class OutputCaptureTests
     }
 
     [Fact]
+    public void String_outputs_are_refused_on_every_run()
+    {
+        using var session = TestModels.OpenNode("test_cast_FLOAT_to_STRING");
+        using var capture = session.CreateCapture();
+        var x = new NamedTensor(session.Inputs[0].Name, Tensor.Create(new float[12], 3, 4));
+        for (var run = 0; run < 2; run++)
+            Assert.Contains("string", Assert.Throws<NotSupportedException>(() => capture.Run([x])).Message);
+        Assert.Throws<InvalidOperationException>(() => capture[0].Shape);
+    }
+
+    [Fact]
     public void Disposal_frees_the_outputs_and_later_use_is_refused()
     {
         using var session = InferenceSession.Create(CaptureModel, TestModels.SingleThread);
