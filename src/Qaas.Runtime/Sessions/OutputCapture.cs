@@ -17,7 +17,8 @@ public sealed unsafe class OutputCapture : IDisposable
     private readonly InferenceSession _session;
     private readonly int[] _outputIndices;
     private readonly Dictionary<string, int> _byName;
-    private readonly nint[] _values;
+    private readonly nint[] _values; // ORT's output array: zero slots get new tensors, the others are written in place
+    private readonly ValueHandle?[] _owners; // release _values[i] (also when the capture is never disposed)
     private readonly CapturedLayout[] _layouts;
     private (string Name, long[] Shape)[]? _lastInputShapes;
     private int _generation;
@@ -37,6 +38,7 @@ public sealed unsafe class OutputCapture : IDisposable
             if (!_byName.TryAdd(Names[i], i))
                 throw new ArgumentException($"Output '{Names[i]}' is listed twice.", nameof(outputNames));
         _values = new nint[_outputIndices.Length];
+        _owners = new ValueHandle?[_outputIndices.Length];
         _layouts = new CapturedLayout[_outputIndices.Length];
     }
 
@@ -91,6 +93,8 @@ public sealed unsafe class OutputCapture : IDisposable
         }
         if (!reused)
         {
+            for (var i = 0; i < _values.Length; i++)
+                _owners[i] = new ValueHandle(_values[i]);
             try
             {
                 ReadLayouts();
@@ -146,8 +150,8 @@ public sealed unsafe class OutputCapture : IDisposable
     {
         for (var i = 0; i < _values.Length; i++)
         {
-            if (_values[i] != 0)
-                OrtApi.ReleaseValue(_values[i]);
+            _owners[i]?.Dispose();
+            _owners[i] = null;
             _values[i] = 0;
             _layouts[i] = default;
         }
