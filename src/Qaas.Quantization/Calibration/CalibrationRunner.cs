@@ -12,7 +12,8 @@ namespace Qaas.Quantization.Calibration;
 /// <summary>
 /// Runs calibration samples through ONNX Runtime and folds the chosen intermediate tensors into range observers.
 /// One session over a copy of the model whose graph outputs include those tensors; samples stream through it one at
-/// a time and every captured tensor is dropped after its observer saw it, so memory does not grow with the sample count.
+/// a time into an <see cref="OutputCapture"/>, whose output buffers every sample reuses and observers read in place,
+/// so memory does not grow with the sample count and no sample's activations are copied.
 /// </summary>
 public static partial class CalibrationRunner
 {
@@ -43,6 +44,7 @@ public static partial class CalibrationRunner
             ExternalDataDirectory = model.Files is null ? null : Path.GetDirectoryName(model.Files.MainFile),
         };
         using var session = InferenceSession.Create(WithOutputs(model.Proto, fromSession), options);
+        using var capture = fromSession.Count > 0 ? session.CreateCapture(fromSession) : null;
 
         int done = 0;
         foreach (var sample in feed.Samples())
@@ -51,11 +53,11 @@ public static partial class CalibrationRunner
             foreach (var name in fromFeed)
                 if (sample.TryGetValue(name, out var input))
                     Observe(observers[name], input);
-            if (fromSession.Count > 0)
+            if (capture is not null)
             {
-                var outputs = session.Run(sample, fromSession, cancellationToken);
-                foreach (var name in fromSession)
-                    Observe(observers[name], outputs[name]);
+                capture.Run(sample, cancellationToken);
+                for (var i = 0; i < fromSession.Count; i++)
+                    Observe(observers[fromSession[i]], capture[i]);
             }
             done++;
             if (feed.Count > 0)
@@ -86,6 +88,13 @@ public static partial class CalibrationRunner
             });
         }
         return copy.ToByteArray();
+    }
+
+    private static void Observe(IRangeObserver observer, CapturedTensor tensor)
+    {
+        if (tensor.ElementType != TensorElementType.Float)
+            throw new InvalidOperationException($"Calibration observes float tensors only; '{tensor.Name}' is {tensor.ElementType}.");
+        observer.Observe(tensor.AsSpan<float>());
     }
 
     private static void Observe(IRangeObserver observer, Tensor tensor)

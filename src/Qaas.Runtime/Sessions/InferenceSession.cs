@@ -83,11 +83,35 @@ public sealed unsafe class InferenceSession : IDisposable
             ? Enumerable.Range(0, Outputs.Count).ToArray()
             : outputNames.Select(n => Lookup(_outputIndex, n, "output")).ToArray();
 
+        var outputValues = new nint[outputIndices.Length];
+        try
+        {
+            RunInto(inputList, outputIndices, outputValues, cancellationToken);
+            var results = new NamedTensor[outputIndices.Length];
+            for (var i = 0; i < outputIndices.Length; i++)
+            {
+                var name = Outputs[outputIndices[i]].Name;
+                results[i] = new NamedTensor(name, OutputReader.Read(outputValues[i], name));
+            }
+            return results;
+        }
+        finally
+        {
+            foreach (var value in outputValues)
+                if (value != 0)
+                    OrtApi.ReleaseValue(value);
+        }
+    }
+
+    /// <summary>Runs with <paramref name="outputValues"/> as ORT's output array: a zero slot receives a new OrtValue the
+    /// caller must release; a non-zero slot is a pre-allocated tensor that ORT writes in place (its shape must match).</summary>
+    internal void RunInto(IReadOnlyList<NamedTensor> inputList, int[] outputIndices, nint[] outputValues,
+        CancellationToken cancellationToken)
+    {
         var inputValues = new List<InputValue>(inputList.Count);
         var inputNamePointers = new byte*[inputList.Count];
         var inputValuePointers = new nint[inputList.Count];
         var outputNamePointers = new byte*[outputIndices.Length];
-        var outputValues = new nint[outputIndices.Length];
         var addedRef = false;
         try
         {
@@ -104,20 +128,9 @@ public sealed unsafe class InferenceSession : IDisposable
 
             _handle.DangerousAddRef(ref addedRef);
             RunNative(inputNamePointers, inputValuePointers, outputNamePointers, outputValues, cancellationToken);
-
-            var results = new NamedTensor[outputIndices.Length];
-            for (var i = 0; i < outputIndices.Length; i++)
-            {
-                var name = Outputs[outputIndices[i]].Name;
-                results[i] = new NamedTensor(name, OutputReader.Read(outputValues[i], name));
-            }
-            return results;
         }
         finally
         {
-            foreach (var value in outputValues)
-                if (value != 0)
-                    OrtApi.ReleaseValue(value);
             // Values first, then the pins that kept their buffers in place.
             foreach (var value in inputValues)
                 value.Dispose();
@@ -125,6 +138,13 @@ public sealed unsafe class InferenceSession : IDisposable
                 _handle.DangerousRelease();
         }
     }
+
+    internal int OutputIndex(string name) => Lookup(_outputIndex, name, "output");
+
+    /// <summary>An <see cref="OutputCapture"/> over <paramref name="outputNames"/> (default: every graph output): runs
+    /// whose outputs stay in ORT's memory, are reused by the next run, and are read as spans without copying.</summary>
+    public OutputCapture CreateCapture(IReadOnlyList<string>? outputNames = null) =>
+        new(this, outputNames ?? Outputs.Select(o => o.Name).ToArray());
 
     /// <summary>Convenience overload: inputs as a name -> tensor map, outputs as a name -> tensor map.</summary>
     public IReadOnlyDictionary<string, Tensor> Run(IReadOnlyDictionary<string, Tensor> inputs,
