@@ -40,13 +40,14 @@ public class ExternalDataTests
         loaded.Save(ms);
         Assert.True(before.Equals(OnnxModel.Load(new MemoryStream(ms.ToArray())).Proto));
 
-        // And re-saving an external model into another folder copies tensor by tensor.
+        // And re-saving an external model into another folder copies tensor by tensor (inside the kernel on Linux),
+        // each range landing at its aligned place after the padding.
         using var dir2 = new TempFolder();
         var again = OnnxModel.Load(loaded.SaveToFolder(dir2.Path));
         Assert.Equal(new FileInfo(dataFile).Length, new FileInfo(Path.Combine(dir2.Path, "model.onnx.data")).Length);
-        var w = again.Graph.Initializer[0];
-        Assert.Equal(expected[w.Name], TensorBytes.ReadRaw(w, again));
-        Assert.Equal(TensorData.ReadAsFloat(loaded.Graph.Initializer[0], loaded), TensorData.ReadAsFloat(w, again));
+        foreach (var t in again.Graph.Initializer)
+            Assert.Equal(expected[t.Name], TensorBytes.ReadRaw(t, again));
+        Assert.Equal(TensorData.ReadAsFloat(loaded.Graph.Initializer[0], loaded), TensorData.ReadAsFloat(again.Graph.Initializer[0], again));
     }
 
     [Fact]

@@ -86,7 +86,11 @@ public static class ModelWriter
                     var misalign = data.Position % options.Alignment;
                     if (misalign != 0) data.Write(pad, 0, (int)(options.Alignment - misalign));
                     var offset = data.Position;
-                    if (ExternalDataReference.IsExternal(t) || t.HasRawData)
+                    if (model.ExternalDataOf(t) is { } ext && KernelRangeCopy.TryAppend(ext.Path, ext.Offset, ext.Length, data))
+                    {
+                        // copied unchanged inside the kernel
+                    }
+                    else if (ExternalDataReference.IsExternal(t) || t.HasRawData)
                     {
                         using var src = model.OpenTensorData(t);
                         src.CopyTo(data, 1 << 20);
