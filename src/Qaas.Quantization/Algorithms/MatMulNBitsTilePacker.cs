@@ -6,14 +6,15 @@ namespace Qaas.Quantization.Algorithms;
 /// <summary>
 /// The fused MatMulNBits pack: one pass over W[K, N] that finds each (column, K-block) range, quantizes and
 /// writes the packed blob, scale and zero point directly, with no intermediate [K, N] byte array.
-/// Work items are tiles of columns, so each item owns whole output columns (no shared cache lines);
-/// inside a tile, blocks go down K and each block is swept across the tile in 8-column vector groups, which
-/// keeps the reads of a block row contiguous.
+/// Work items are strips of K-blocks (whole rows of W, split by columns only when K is short); inside a strip each
+/// block is swept across its columns in 8-column vector groups, so reads run along rows of W.
 /// </summary>
 internal static unsafe class MatMulNBitsTilePacker
 {
-    // 128 columns = 512 bytes of each row per block: long enough runs for the prefetcher, and enough tiles to share out.
-    private const int TileColumns = 128;
+    // A work item covers whole rows of W (a strip of K-blocks across a run of columns): reads stream along rows,
+    // which the hardware prefetcher follows, instead of hopping a page per row as narrow column tiles do.
+    // Enough blocks per strip that a column's blobs fill a 64-byte line, so items rarely share cache lines.
+    private const int LineBytes = 64;
 
     /// <returns>Null when W holds a NaN (the caller reports it through the reference path).</returns>
     public static MatMulNBitsWeights? Pack(ReadOnlySpan<float> w, int k, int n, int bits, int blockSize, bool symmetric,
@@ -26,20 +27,28 @@ internal static unsafe class MatMulNBitsTilePacker
         var packed = GC.AllocateUninitializedArray<byte>(checked(n * kBlocks * blob));
         var scales = GC.AllocateUninitializedArray<float>(n * kBlocks);
         var zeroPoints = new byte[n * zpBytes];
-        int tiles = (n + TileColumns - 1) / TileColumns;
-        var options = new ParallelOptions
-        {
-            MaxDegreeOfParallelism = maxDegreeOfParallelism > 0 ? maxDegreeOfParallelism : Environment.ProcessorCount,
-        };
+        int degree = maxDegreeOfParallelism > 0 ? maxDegreeOfParallelism : Environment.ProcessorCount;
+        // Blocks per strip: a whole number of zero-point bytes (8 / bits blocks each, so no byte is shared by two
+        // items) and at least a cache line of B per column; both are powers of two, so the larger is a multiple of the other.
+        int stripBlocks = Math.Max(8 / bits, Math.Max(1, LineBytes / blob));
+        int strips = (kBlocks + stripBlocks - 1) / stripBlocks;
+        // Short K (few strips): split the columns too, in whole vector groups, so every core gets work.
+        int groups = (n + ColumnBlockQuantizer.Lanes - 1) / ColumnBlockQuantizer.Lanes;
+        int columnParts = Math.Min(groups, Math.Max(1, (4 * degree + strips - 1) / strips));
+        int partColumns = (groups + columnParts - 1) / columnParts * ColumnBlockQuantizer.Lanes;
+        columnParts = (n + partColumns - 1) / partColumns;
+        var options = new ParallelOptions { MaxDegreeOfParallelism = degree };
         int failed = 0;
         fixed (float* pw = w)
         {
             float* wPtr = pw; // a span cannot be captured by the lambda
-            Parallel.For(0, tiles, options, (tile, state) =>
+            Parallel.For(0, strips * columnParts, options, (item, state) =>
             {
                 var output = new Output(packed, scales, zeroPoints, kBlocks, blob, zpBytes, bits);
-                int n0 = tile * TileColumns;
-                if (!PackTile(wPtr, k, n, n0, Math.Min(TileColumns, n - n0), blockSize, bits, symmetric, output))
+                int strip = item / columnParts, part = item % columnParts;
+                int b0 = strip * stripBlocks, b1 = Math.Min(kBlocks, b0 + stripBlocks);
+                int n0 = part * partColumns, width = Math.Min(partColumns, n - n0);
+                if (!PackStrip(wPtr, k, n, b0, b1, n0, width, blockSize, bits, symmetric, output))
                 {
                     Volatile.Write(ref failed, 1);
                     state.Stop();
@@ -49,7 +58,8 @@ internal static unsafe class MatMulNBitsTilePacker
         return failed != 0 ? null : new MatMulNBitsWeights(k, n, bits, blockSize, symmetric, packed, scales, zeroPoints);
     }
 
-    private static bool PackTile(float* w, int k, int n, int n0, int width, int blockSize, int bits, bool symmetric, Output output)
+    private static bool PackStrip(float* w, int k, int n, int b0, int b1, int n0, int width, int blockSize, int bits,
+        bool symmetric, Output output)
     {
         const int lanes = ColumnBlockQuantizer.Lanes;
         byte* groupBlob = stackalloc byte[output.Blob * lanes];
@@ -57,7 +67,7 @@ internal static unsafe class MatMulNBitsTilePacker
         int* laneZeroPoints = stackalloc int[lanes];
         // Columns past the last full vector group are copied here, zero-padded to a whole group.
         float[]? edge = width % lanes != 0 ? new float[blockSize * lanes] : null;
-        for (int b = 0; b < output.KBlocks; b++)
+        for (int b = b0; b < b1; b++)
         {
             int k0 = b * blockSize, rows = Math.Min(blockSize, k - k0);
             for (int g = 0; g < width; g += lanes)
@@ -101,10 +111,10 @@ internal static unsafe class MatMulNBitsTilePacker
             int zpByte = block * Bits >> 3, zpShift = block * Bits & 7;
             fixed (byte* b = B)
             {
+                ColumnBlockQuantizer.StoreLanes(groupBlob, Blob, count, b + ((long)col * KBlocks + block) * Blob, (nint)KBlocks * Blob);
                 for (int t = 0; t < count; t++)
                 {
                     int c = col + t;
-                    ColumnBlockQuantizer.CopyLane(groupBlob, t, Blob, b + ((long)c * KBlocks + block) * Blob);
                     Scales[c * KBlocks + block] = scales[t];
                     ZeroPoints[c * ZpBytes + zpByte] |= (byte)(zeroPoints[t] << zpShift);
                 }
