@@ -1,6 +1,6 @@
 using Qaas.Quantization.Calibration;
 
-namespace Qaas.Quantization.Tests.Calibration;
+namespace Qaas.Quantization.Tests;
 
 /// <summary>The KL threshold search (TensorRT's entropy calibration) against a direct implementation and known distributions.</summary>
 public class EntropyObserverTests
