@@ -16,6 +16,9 @@ internal static unsafe class MatMulNBitsTilePacker
     // Enough blocks per strip that a column's blobs fill a 64-byte line, so items rarely share cache lines.
     private const int LineBytes = 64;
 
+    // Columns quantized together inside a strip (a multiple of both vector widths).
+    private const int ChunkColumns = 256;
+
     /// <returns>Null when W holds a NaN (the caller reports it through the reference path).</returns>
     public static MatMulNBitsWeights? Pack(ReadOnlySpan<float> w, int k, int n, int bits, int blockSize, bool symmetric,
         int maxDegreeOfParallelism)
@@ -61,42 +64,65 @@ internal static unsafe class MatMulNBitsTilePacker
     private static bool PackStrip(float* w, int k, int n, int b0, int b1, int n0, int width, int blockSize, int bits,
         bool symmetric, Output output)
     {
-        const int lanes = ColumnBlockQuantizer.Lanes;
+        const int lanes = ColumnBlockQuantizer.Lanes, wideLanes = WideColumnBlockQuantizer.Lanes;
         byte* groupBlob = stackalloc byte[output.Blob * lanes];
-        float* laneScales = stackalloc float[lanes];
-        int* laneZeroPoints = stackalloc int[lanes];
+        float* laneScales = stackalloc float[wideLanes];
+        int* laneZeroPoints = stackalloc int[wideLanes];
+        var wide = bits == 4 && blockSize % 32 == 0 && width >= wideLanes && WideColumnBlockQuantizer.IsSupported
+            ? new WideColumnBlockQuantizer.Buffers(ChunkColumns, blockSize)
+            : null;
+        nint columnBytes = (nint)output.KBlocks * output.Blob;
         // Columns past the last full vector group are copied here, zero-padded to a whole group.
         float[]? edge = width % lanes != 0 ? new float[blockSize * lanes] : null;
-        for (int b = b0; b < b1; b++)
+        fixed (byte* packed = output.B)
         {
-            int k0 = b * blockSize, rows = Math.Min(blockSize, k - k0);
-            for (int g = 0; g < width; g += lanes)
+            // Column chunks: a chunk's rows (2 KiB each) stay in L2 across the strip's blocks, and its blobs are finished
+            // line by line (the strip's blocks of one column are adjacent in B) before the next chunk starts.
+            for (int chunk = 0; chunk < width; chunk += ChunkColumns)
+            for (int b = b0; b < b1; b++)
             {
-                int col = n0 + g, count = Math.Min(lanes, width - g);
-                float* first = w + (long)k0 * n + col;
-                bool ok;
-                if (count == lanes)
+                int k0 = b * blockSize, rows = Math.Min(blockSize, k - k0);
+                int c0 = n0 + chunk, cw = Math.Min(ChunkColumns, width - chunk);
+                int g = 0;
+                if (wide is not null && rows == blockSize)
                 {
-                    ok = ColumnBlockQuantizer.Quantize(first, n, rows, blockSize, bits, symmetric, groupBlob,
-                        out var scale, out var zeroPoint);
-                    scale.Store(laneScales);
-                    Vector256.ConvertToInt32(zeroPoint).Store(laneZeroPoints);
+                    g = cw / wideLanes * wideLanes;
+                    if (!WideColumnBlockQuantizer.QuantizeRows(w + (long)k0 * n + c0, n, g, blockSize, symmetric,
+                            packed + (c0 * columnBytes + (nint)b * output.Blob), columnBytes, wide))
+                        return false;
+                    fixed (float* scales = wide.Scale)
+                    fixed (int* zeroPoints = wide.ZeroPoints)
+                        output.WriteParameters(c0, b, g, scales, zeroPoints);
                 }
-                else
+                for (; g < cw; g += lanes)
                 {
-                    fixed (float* e = edge)
+                    int col = c0 + g, count = Math.Min(lanes, cw - g);
+                    float* first = w + (long)k0 * n + col;
+                    bool ok;
+                    if (count == lanes)
                     {
-                        for (int j = 0; j < rows; j++)
-                            new ReadOnlySpan<float>(first + (long)j * n, count).CopyTo(new Span<float>(e + j * lanes, lanes));
-                        ok = ColumnBlockQuantizer.Quantize(e, lanes, rows, blockSize, bits, symmetric, groupBlob,
+                        ok = ColumnBlockQuantizer.Quantize(first, n, rows, blockSize, bits, symmetric, groupBlob,
                             out var scale, out var zeroPoint);
                         scale.Store(laneScales);
                         Vector256.ConvertToInt32(zeroPoint).Store(laneZeroPoints);
                     }
+                    else
+                    {
+                        fixed (float* e = edge)
+                        {
+                            for (int j = 0; j < rows; j++)
+                                new ReadOnlySpan<float>(first + (long)j * n, count).CopyTo(new Span<float>(e + j * lanes, lanes));
+                            ok = ColumnBlockQuantizer.Quantize(e, lanes, rows, blockSize, bits, symmetric, groupBlob,
+                                out var scale, out var zeroPoint);
+                            scale.Store(laneScales);
+                            Vector256.ConvertToInt32(zeroPoint).Store(laneZeroPoints);
+                        }
+                    }
+                    if (!ok)
+                        return false;
+                    ColumnBlockQuantizer.StoreLanes(groupBlob, output.Blob, count, packed + (col * columnBytes + (nint)b * output.Blob), columnBytes);
+                    output.WriteParameters(col, b, count, laneScales, laneZeroPoints);
                 }
-                if (!ok)
-                    return false;
-                output.Write(col, b, count, groupBlob, laneScales, laneZeroPoints);
             }
         }
         return true;
@@ -105,19 +131,15 @@ internal static unsafe class MatMulNBitsTilePacker
     /// <summary>Where a vector group's results go in the MatMulNBits layout (B and scales n-major, zero points packed).</summary>
     private readonly record struct Output(byte[] B, float[] Scales, byte[] ZeroPoints, int KBlocks, int Blob, int ZpBytes, int Bits)
     {
-        public void Write(int col, int block, int count, byte* groupBlob, float* scales, int* zeroPoints)
+        public void WriteParameters(int col, int block, int count, float* scales, int* zeroPoints)
         {
             // bits divides 8, so a zero point never straddles a byte.
             int zpByte = block * Bits >> 3, zpShift = block * Bits & 7;
-            fixed (byte* b = B)
+            for (int t = 0; t < count; t++)
             {
-                ColumnBlockQuantizer.StoreLanes(groupBlob, Blob, count, b + ((long)col * KBlocks + block) * Blob, (nint)KBlocks * Blob);
-                for (int t = 0; t < count; t++)
-                {
-                    int c = col + t;
-                    Scales[c * KBlocks + block] = scales[t];
-                    ZeroPoints[c * ZpBytes + zpByte] |= (byte)(zeroPoints[t] << zpShift);
-                }
+                int c = col + t;
+                Scales[c * KBlocks + block] = scales[t];
+                ZeroPoints[c * ZpBytes + zpByte] |= (byte)(zeroPoints[t] << zpShift);
             }
         }
     }

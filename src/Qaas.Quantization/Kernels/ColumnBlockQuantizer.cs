@@ -40,10 +40,7 @@ internal static unsafe class ColumnBlockQuantizer
             return false;
         }
         int qmax = (1 << bits) - 1;
-        // Like FromRange: widen the range to include 0 (the sign of a zero bound changes nothing below).
-        lo = Vector256.MinNative(lo, Vector256<float>.Zero);
-        hi = Vector256.MaxNative(hi, Vector256<float>.Zero);
-        (scale, zeroPoint) = symmetric ? Symmetric(lo, hi, qmax) : Asymmetric(lo, hi, qmax);
+        (scale, zeroPoint) = Parameters(lo, hi, qmax, symmetric);
 
         int perByte = 8 / bits, blob = blockSize * bits / 8;
         var top = Vector256.Create((float)qmax);
@@ -62,6 +59,16 @@ internal static unsafe class ColumnBlockQuantizer
             Vector256.Narrow(Vector256.Narrow(b0, b1), Vector256.Narrow(b2, b3)).Store(packed + i * Lanes);
         }
         return true;
+    }
+
+    /// <summary>Scales and zero points of 8 columns from their block minima and maxima (unsigned grid [0, qmax]).</summary>
+    public static (Vector256<float> Scale, Vector256<float> ZeroPoint) Parameters(Vector256<float> lo, Vector256<float> hi,
+        int qmax, bool symmetric)
+    {
+        // Like FromRange: widen the range to include 0 (the sign of a zero bound changes nothing below).
+        lo = Vector256.MinNative(lo, Vector256<float>.Zero);
+        hi = Vector256.MaxNative(hi, Vector256<float>.Zero);
+        return symmetric ? Symmetric(lo, hi, qmax) : Asymmetric(lo, hi, qmax);
     }
 
     /// <summary>Bytes of one lane's packed block: copies column <paramref name="lane"/> of the [byte][lane] layout.</summary>
