@@ -71,75 +71,101 @@ internal static unsafe class MatMulNBitsTilePacker
         var wide = bits == 4 && blockSize % 32 == 0 && width >= wideLanes && WideColumnBlockQuantizer.IsSupported
             ? new WideColumnBlockQuantizer.Buffers(ChunkColumns, blockSize)
             : null;
-        nint columnBytes = (nint)output.KBlocks * output.Blob;
+        // A chunk's results are staged column-major ([column][strip block]) and copied out once per column: the
+        // quantizers' scattered per-block stores land in L1 instead of touching a line of B, Scales and ZeroPoints each.
+        var stage = new Stage(Math.Min(ChunkColumns, width), b1 - b0, output.Blob);
+        nint stageBytes = stage.ColumnBytes;
         // Columns past the last full vector group are copied here, zero-padded to a whole group.
         float[]? edge = width % lanes != 0 ? new float[blockSize * lanes] : null;
-        fixed (byte* packed = output.B)
+        fixed (byte* staged = stage.B)
         {
-            // Column chunks: a chunk's rows (2 KiB each) stay in L2 across the strip's blocks, and its blobs are finished
-            // line by line (the strip's blocks of one column are adjacent in B) before the next chunk starts.
             for (int chunk = 0; chunk < width; chunk += ChunkColumns)
-            for (int b = b0; b < b1; b++)
             {
-                int k0 = b * blockSize, rows = Math.Min(blockSize, k - k0);
                 int c0 = n0 + chunk, cw = Math.Min(ChunkColumns, width - chunk);
-                int g = 0;
-                if (wide is not null && rows == blockSize)
+                for (int b = b0; b < b1; b++)
                 {
-                    g = cw / wideLanes * wideLanes;
-                    if (!WideColumnBlockQuantizer.QuantizeRows(w + (long)k0 * n + c0, n, g, blockSize, symmetric,
-                            packed + (c0 * columnBytes + (nint)b * output.Blob), columnBytes, wide))
-                        return false;
-                    fixed (float* scales = wide.Scale)
-                    fixed (int* zeroPoints = wide.ZeroPoints)
-                        output.WriteParameters(c0, b, g, scales, zeroPoints);
-                }
-                for (; g < cw; g += lanes)
-                {
-                    int col = c0 + g, count = Math.Min(lanes, cw - g);
-                    float* first = w + (long)k0 * n + col;
-                    bool ok;
-                    if (count == lanes)
+                    int k0 = b * blockSize, rows = Math.Min(blockSize, k - k0);
+                    byte* blobs = staged + (nint)(b - b0) * output.Blob;
+                    int g = 0;
+                    if (wide is not null && rows == blockSize)
                     {
-                        ok = ColumnBlockQuantizer.Quantize(first, n, rows, blockSize, bits, symmetric, groupBlob,
-                            out var scale, out var zeroPoint);
-                        scale.Store(laneScales);
-                        Vector256.ConvertToInt32(zeroPoint).Store(laneZeroPoints);
+                        g = cw / wideLanes * wideLanes;
+                        if (!WideColumnBlockQuantizer.QuantizeRows(w + (long)k0 * n + c0, n, g, blockSize, symmetric, blobs, stageBytes, wide))
+                            return false;
+                        stage.SetParameters(0, b - b0, wide.Scale.AsSpan(0, g), wide.ZeroPoints.AsSpan(0, g));
                     }
-                    else
+                    for (; g < cw; g += lanes)
                     {
-                        fixed (float* e = edge)
+                        int count = Math.Min(lanes, cw - g);
+                        float* first = w + (long)k0 * n + c0 + g;
+                        bool ok;
+                        if (count == lanes)
                         {
-                            for (int j = 0; j < rows; j++)
-                                new ReadOnlySpan<float>(first + (long)j * n, count).CopyTo(new Span<float>(e + j * lanes, lanes));
-                            ok = ColumnBlockQuantizer.Quantize(e, lanes, rows, blockSize, bits, symmetric, groupBlob,
+                            ok = ColumnBlockQuantizer.Quantize(first, n, rows, blockSize, bits, symmetric, groupBlob,
                                 out var scale, out var zeroPoint);
                             scale.Store(laneScales);
                             Vector256.ConvertToInt32(zeroPoint).Store(laneZeroPoints);
                         }
+                        else
+                        {
+                            fixed (float* e = edge)
+                            {
+                                for (int j = 0; j < rows; j++)
+                                    new ReadOnlySpan<float>(first + (long)j * n, count).CopyTo(new Span<float>(e + j * lanes, lanes));
+                                ok = ColumnBlockQuantizer.Quantize(e, lanes, rows, blockSize, bits, symmetric, groupBlob,
+                                    out var scale, out var zeroPoint);
+                                scale.Store(laneScales);
+                                Vector256.ConvertToInt32(zeroPoint).Store(laneZeroPoints);
+                            }
+                        }
+                        if (!ok)
+                            return false;
+                        ColumnBlockQuantizer.StoreLanes(groupBlob, output.Blob, count, blobs + g * stageBytes, stageBytes);
+                        stage.SetParameters(g, b - b0, new ReadOnlySpan<float>(laneScales, count), new ReadOnlySpan<int>(laneZeroPoints, count));
                     }
-                    if (!ok)
-                        return false;
-                    ColumnBlockQuantizer.StoreLanes(groupBlob, output.Blob, count, packed + (col * columnBytes + (nint)b * output.Blob), columnBytes);
-                    output.WriteParameters(col, b, count, laneScales, laneZeroPoints);
                 }
+                output.Write(stage, c0, cw, b0, b1 - b0);
             }
         }
         return true;
     }
 
-    /// <summary>Where a vector group's results go in the MatMulNBits layout (B and scales n-major, zero points packed).</summary>
+    /// <summary>One chunk's blobs, scales and zero points, column-major over the strip's blocks.</summary>
+    private sealed class Stage(int columns, int blocks, int blob)
+    {
+        public readonly int Blocks = blocks;
+        public readonly int ColumnBytes = blocks * blob;
+        public readonly byte[] B = new byte[columns * blocks * blob];
+        public readonly float[] Scales = new float[columns * blocks];
+        public readonly int[] ZeroPoints = new int[columns * blocks];
+
+        public void SetParameters(int column, int block, ReadOnlySpan<float> scales, ReadOnlySpan<int> zeroPoints)
+        {
+            for (int t = 0; t < scales.Length; t++)
+            {
+                Scales[(column + t) * Blocks + block] = scales[t];
+                ZeroPoints[(column + t) * Blocks + block] = zeroPoints[t];
+            }
+        }
+    }
+
+    /// <summary>The MatMulNBits arrays (B and scales n-major, zero points packed) the staged chunks are copied into.</summary>
     private readonly record struct Output(byte[] B, float[] Scales, byte[] ZeroPoints, int KBlocks, int Blob, int ZpBytes, int Bits)
     {
-        public void WriteParameters(int col, int block, int count, float* scales, int* zeroPoints)
+        public void Write(Stage stage, int col, int columns, int block, int blocks)
         {
-            // bits divides 8, so a zero point never straddles a byte.
-            int zpByte = block * Bits >> 3, zpShift = block * Bits & 7;
-            for (int t = 0; t < count; t++)
+            int bytes = blocks * Blob;
+            for (int t = 0; t < columns; t++)
             {
                 int c = col + t;
-                Scales[c * KBlocks + block] = scales[t];
-                ZeroPoints[c * ZpBytes + zpByte] |= (byte)(zeroPoints[t] << zpShift);
+                stage.B.AsSpan(t * stage.ColumnBytes, bytes).CopyTo(B.AsSpan((c * KBlocks + block) * Blob, bytes));
+                stage.Scales.AsSpan(t * stage.Blocks, blocks).CopyTo(Scales.AsSpan(c * KBlocks + block, blocks));
+                // bits divides 8, so a zero point never straddles a byte; a strip starts on a byte boundary.
+                for (int i = 0; i < blocks; i++)
+                {
+                    int b = block + i;
+                    ZeroPoints[c * ZpBytes + (b * Bits >> 3)] |= (byte)(stage.ZeroPoints[t * stage.Blocks + i] << (b * Bits & 7));
+                }
             }
         }
     }
