@@ -6,14 +6,18 @@ namespace Qaas.Quantization.Algorithms;
 /// <summary>
 /// The fused MatMulNBits pack: one pass over W[K, N] that finds each (column, K-block) range, quantizes and
 /// writes the packed blob, scale and zero point directly, with no intermediate [K, N] byte array.
-/// Work items are tiles of columns, so each item owns whole output columns (no shared cache lines);
-/// inside a tile, blocks go down K and each block is swept across the tile in 8-column vector groups, which
-/// keeps the reads of a block row contiguous.
+/// Work items are strips of K-blocks (whole rows of W, split by columns only when K is short); inside a strip each
+/// block is swept across its columns in 8-column vector groups, so reads run along rows of W.
 /// </summary>
 internal static unsafe class MatMulNBitsTilePacker
 {
-    // 128 columns = 512 bytes of each row per block: long enough runs for the prefetcher, and enough tiles to share out.
-    private const int TileColumns = 128;
+    // A work item covers whole rows of W (a strip of K-blocks across a run of columns): reads stream along rows,
+    // which the hardware prefetcher follows, instead of hopping a page per row as narrow column tiles do.
+    // Enough blocks per strip that a column's blobs fill a 64-byte line, so items rarely share cache lines.
+    private const int LineBytes = 64;
+
+    // Columns quantized together inside a strip (a multiple of both vector widths).
+    private const int ChunkColumns = 256;
 
     /// <returns>Null when W holds a NaN (the caller reports it through the reference path).</returns>
     public static MatMulNBitsWeights? Pack(ReadOnlySpan<float> w, int k, int n, int bits, int blockSize, bool symmetric,
@@ -26,20 +30,28 @@ internal static unsafe class MatMulNBitsTilePacker
         var packed = GC.AllocateUninitializedArray<byte>(checked(n * kBlocks * blob));
         var scales = GC.AllocateUninitializedArray<float>(n * kBlocks);
         var zeroPoints = new byte[n * zpBytes];
-        int tiles = (n + TileColumns - 1) / TileColumns;
-        var options = new ParallelOptions
-        {
-            MaxDegreeOfParallelism = maxDegreeOfParallelism > 0 ? maxDegreeOfParallelism : Environment.ProcessorCount,
-        };
+        int degree = maxDegreeOfParallelism > 0 ? maxDegreeOfParallelism : Environment.ProcessorCount;
+        // Blocks per strip: a whole number of zero-point bytes (8 / bits blocks each, so no byte is shared by two
+        // items) and at least a cache line of B per column; both are powers of two, so the larger is a multiple of the other.
+        int stripBlocks = Math.Max(8 / bits, Math.Max(1, LineBytes / blob));
+        int strips = (kBlocks + stripBlocks - 1) / stripBlocks;
+        // Short K (few strips): split the columns too, in whole vector groups, so every core gets work.
+        int groups = (n + ColumnBlockQuantizer.Lanes - 1) / ColumnBlockQuantizer.Lanes;
+        int columnParts = Math.Min(groups, Math.Max(1, (4 * degree + strips - 1) / strips));
+        int partColumns = (groups + columnParts - 1) / columnParts * ColumnBlockQuantizer.Lanes;
+        columnParts = (n + partColumns - 1) / partColumns;
+        var options = new ParallelOptions { MaxDegreeOfParallelism = degree };
         int failed = 0;
         fixed (float* pw = w)
         {
             float* wPtr = pw; // a span cannot be captured by the lambda
-            Parallel.For(0, tiles, options, (tile, state) =>
+            Parallel.For(0, strips * columnParts, options, (item, state) =>
             {
                 var output = new Output(packed, scales, zeroPoints, kBlocks, blob, zpBytes, bits);
-                int n0 = tile * TileColumns;
-                if (!PackTile(wPtr, k, n, n0, Math.Min(TileColumns, n - n0), blockSize, bits, symmetric, output))
+                int strip = item / columnParts, part = item % columnParts;
+                int b0 = strip * stripBlocks, b1 = Math.Min(kBlocks, b0 + stripBlocks);
+                int n0 = part * partColumns, width = Math.Min(partColumns, n - n0);
+                if (!PackStrip(wPtr, k, n, b0, b1, n0, width, blockSize, bits, symmetric, output))
                 {
                     Volatile.Write(ref failed, 1);
                     state.Stop();
@@ -49,64 +61,110 @@ internal static unsafe class MatMulNBitsTilePacker
         return failed != 0 ? null : new MatMulNBitsWeights(k, n, bits, blockSize, symmetric, packed, scales, zeroPoints);
     }
 
-    private static bool PackTile(float* w, int k, int n, int n0, int width, int blockSize, int bits, bool symmetric, Output output)
+    private static bool PackStrip(float* w, int k, int n, int b0, int b1, int n0, int width, int blockSize, int bits,
+        bool symmetric, Output output)
     {
-        const int lanes = ColumnBlockQuantizer.Lanes;
+        const int lanes = ColumnBlockQuantizer.Lanes, wideLanes = WideColumnBlockQuantizer.Lanes;
         byte* groupBlob = stackalloc byte[output.Blob * lanes];
-        float* laneScales = stackalloc float[lanes];
-        int* laneZeroPoints = stackalloc int[lanes];
+        float* laneScales = stackalloc float[wideLanes];
+        int* laneZeroPoints = stackalloc int[wideLanes];
+        var wide = bits == 4 && blockSize % 32 == 0 && width >= wideLanes && WideColumnBlockQuantizer.IsSupported
+            ? new WideColumnBlockQuantizer.Buffers(ChunkColumns, blockSize)
+            : null;
+        // A chunk's results are staged column-major ([column][strip block]) and copied out once per column: the
+        // quantizers' scattered per-block stores land in L1 instead of touching a line of B, Scales and ZeroPoints each.
+        var stage = new Stage(Math.Min(ChunkColumns, width), b1 - b0, output.Blob);
+        nint stageBytes = stage.ColumnBytes;
         // Columns past the last full vector group are copied here, zero-padded to a whole group.
         float[]? edge = width % lanes != 0 ? new float[blockSize * lanes] : null;
-        for (int b = 0; b < output.KBlocks; b++)
+        fixed (byte* staged = stage.B)
         {
-            int k0 = b * blockSize, rows = Math.Min(blockSize, k - k0);
-            for (int g = 0; g < width; g += lanes)
+            for (int chunk = 0; chunk < width; chunk += ChunkColumns)
             {
-                int col = n0 + g, count = Math.Min(lanes, width - g);
-                float* first = w + (long)k0 * n + col;
-                bool ok;
-                if (count == lanes)
+                int c0 = n0 + chunk, cw = Math.Min(ChunkColumns, width - chunk);
+                for (int b = b0; b < b1; b++)
                 {
-                    ok = ColumnBlockQuantizer.Quantize(first, n, rows, blockSize, bits, symmetric, groupBlob,
-                        out var scale, out var zeroPoint);
-                    scale.Store(laneScales);
-                    Vector256.ConvertToInt32(zeroPoint).Store(laneZeroPoints);
-                }
-                else
-                {
-                    fixed (float* e = edge)
+                    int k0 = b * blockSize, rows = Math.Min(blockSize, k - k0);
+                    byte* blobs = staged + (nint)(b - b0) * output.Blob;
+                    int g = 0;
+                    if (wide is not null && rows == blockSize)
                     {
-                        for (int j = 0; j < rows; j++)
-                            new ReadOnlySpan<float>(first + (long)j * n, count).CopyTo(new Span<float>(e + j * lanes, lanes));
-                        ok = ColumnBlockQuantizer.Quantize(e, lanes, rows, blockSize, bits, symmetric, groupBlob,
-                            out var scale, out var zeroPoint);
-                        scale.Store(laneScales);
-                        Vector256.ConvertToInt32(zeroPoint).Store(laneZeroPoints);
+                        g = cw / wideLanes * wideLanes;
+                        if (!WideColumnBlockQuantizer.QuantizeRows(w + (long)k0 * n + c0, n, g, blockSize, symmetric, blobs, stageBytes, wide))
+                            return false;
+                        stage.SetParameters(0, b - b0, wide.Scale.AsSpan(0, g), wide.ZeroPoints.AsSpan(0, g));
+                    }
+                    for (; g < cw; g += lanes)
+                    {
+                        int count = Math.Min(lanes, cw - g);
+                        float* first = w + (long)k0 * n + c0 + g;
+                        bool ok;
+                        if (count == lanes)
+                        {
+                            ok = ColumnBlockQuantizer.Quantize(first, n, rows, blockSize, bits, symmetric, groupBlob,
+                                out var scale, out var zeroPoint);
+                            scale.Store(laneScales);
+                            Vector256.ConvertToInt32(zeroPoint).Store(laneZeroPoints);
+                        }
+                        else
+                        {
+                            fixed (float* e = edge)
+                            {
+                                for (int j = 0; j < rows; j++)
+                                    new ReadOnlySpan<float>(first + (long)j * n, count).CopyTo(new Span<float>(e + j * lanes, lanes));
+                                ok = ColumnBlockQuantizer.Quantize(e, lanes, rows, blockSize, bits, symmetric, groupBlob,
+                                    out var scale, out var zeroPoint);
+                                scale.Store(laneScales);
+                                Vector256.ConvertToInt32(zeroPoint).Store(laneZeroPoints);
+                            }
+                        }
+                        if (!ok)
+                            return false;
+                        ColumnBlockQuantizer.StoreLanes(groupBlob, output.Blob, count, blobs + g * stageBytes, stageBytes);
+                        stage.SetParameters(g, b - b0, new ReadOnlySpan<float>(laneScales, count), new ReadOnlySpan<int>(laneZeroPoints, count));
                     }
                 }
-                if (!ok)
-                    return false;
-                output.Write(col, b, count, groupBlob, laneScales, laneZeroPoints);
+                output.Write(stage, c0, cw, b0, b1 - b0);
             }
         }
         return true;
     }
 
-    /// <summary>Where a vector group's results go in the MatMulNBits layout (B and scales n-major, zero points packed).</summary>
+    /// <summary>One chunk's blobs, scales and zero points, column-major over the strip's blocks.</summary>
+    private sealed class Stage(int columns, int blocks, int blob)
+    {
+        public readonly int Blocks = blocks;
+        public readonly int ColumnBytes = blocks * blob;
+        public readonly byte[] B = new byte[columns * blocks * blob];
+        public readonly float[] Scales = new float[columns * blocks];
+        public readonly int[] ZeroPoints = new int[columns * blocks];
+
+        public void SetParameters(int column, int block, ReadOnlySpan<float> scales, ReadOnlySpan<int> zeroPoints)
+        {
+            for (int t = 0; t < scales.Length; t++)
+            {
+                Scales[(column + t) * Blocks + block] = scales[t];
+                ZeroPoints[(column + t) * Blocks + block] = zeroPoints[t];
+            }
+        }
+    }
+
+    /// <summary>The MatMulNBits arrays (B and scales n-major, zero points packed) the staged chunks are copied into.</summary>
     private readonly record struct Output(byte[] B, float[] Scales, byte[] ZeroPoints, int KBlocks, int Blob, int ZpBytes, int Bits)
     {
-        public void Write(int col, int block, int count, byte* groupBlob, float* scales, int* zeroPoints)
+        public void Write(Stage stage, int col, int columns, int block, int blocks)
         {
-            // bits divides 8, so a zero point never straddles a byte.
-            int zpByte = block * Bits >> 3, zpShift = block * Bits & 7;
-            fixed (byte* b = B)
+            int bytes = blocks * Blob;
+            for (int t = 0; t < columns; t++)
             {
-                for (int t = 0; t < count; t++)
+                int c = col + t;
+                stage.B.AsSpan(t * stage.ColumnBytes, bytes).CopyTo(B.AsSpan((c * KBlocks + block) * Blob, bytes));
+                stage.Scales.AsSpan(t * stage.Blocks, blocks).CopyTo(Scales.AsSpan(c * KBlocks + block, blocks));
+                // bits divides 8, so a zero point never straddles a byte; a strip starts on a byte boundary.
+                for (int i = 0; i < blocks; i++)
                 {
-                    int c = col + t;
-                    ColumnBlockQuantizer.CopyLane(groupBlob, t, Blob, b + ((long)c * KBlocks + block) * Blob);
-                    Scales[c * KBlocks + block] = scales[t];
-                    ZeroPoints[c * ZpBytes + zpByte] |= (byte)(zeroPoints[t] << zpShift);
+                    int b = block + i;
+                    ZeroPoints[c * ZpBytes + (b * Bits >> 3)] |= (byte)(stage.ZeroPoints[t * stage.Blocks + i] << (b * Bits & 7));
                 }
             }
         }

@@ -56,16 +56,26 @@ public static partial class CalibrationRunner
     /// <summary>
     /// The entropy (KL) threshold as NVIDIA's pytorch-quantization computes it: the count of the first bin is replaced
     /// by the second's, so a spike at zero (ReLU outputs, flat image backgrounds) does not pull the threshold towards
-    /// zero, and a non-negative tensor on an unsigned grid gets all 2^bits levels instead of half.
+    /// zero. On an unsigned (asymmetric) grid the levels a candidate t gets on [0, t] are those the grid really spends
+    /// there: all 2^bits for a non-negative tensor, 2^bits * t / (t + |min|) when a small negative part (HardSwish's
+    /// -0.375) takes the rest, half for a tensor as negative as positive.
     /// </summary>
     private static (float Min, float Max) EntropyRange(EntropyObserver observer, (float Min, float Max) exact, bool unsigned)
     {
         var h = observer.Histogram;
         var counts = h.Counts.ToArray();
         counts[0] = counts[1];
-        bool oneSided = unsigned && exact.Min >= 0;
-        int levels = Math.Min(counts.Length, oneSided ? observer.QuantizedLevels * 2 : observer.QuantizedLevels);
-        float threshold = h.BinLower(0) + EntropyObserver.BestBinCount(counts, levels) * h.BinWidth;
+        int signedLevels = observer.QuantizedLevels;
+        float width = h.BinWidth, negative = MathF.Max(0f, -exact.Min);
+        Func<int, int> levels = unsigned
+            ? i =>
+            {
+                float t = h.BinLower(0) + i * width;
+                return (int)MathF.Round(2 * signedLevels * t / (t + MathF.Min(negative, t)));
+            }
+            : _ => signedLevels;
+        int first = EntropyObserver.FirstCandidate(h.Counts, signedLevels, EntropyObserver.MinKeptMass);
+        float threshold = h.BinLower(0) + EntropyObserver.BestBinCount(counts, levels, first) * width;
         return exact.Min >= 0 ? (0f, threshold) : (-threshold, threshold);
     }
 

@@ -22,9 +22,11 @@ public static partial class CalibrationRunner
 
     /// <param name="tensors">Float tensors to observe: node outputs or graph inputs of the main graph.</param>
     /// <param name="activations">Calibration method, target type, symmetry and percentile.</param>
+    /// <param name="intraOpThreads">ONNX Runtime intra-op threads (benchmarks pin 1 to compare with a plain session).</param>
     /// <returns>Tensor name -> (min, max) proposed by its observer.</returns>
     public static IReadOnlyDictionary<string, (float Min, float Max)> Run(OnnxModel model, IReadOnlyCollection<string> tensors,
-        SampleFeed feed, ActivationSpec activations, CancellationToken cancellationToken, IProgress<double>? progress = null)
+        SampleFeed feed, ActivationSpec activations, CancellationToken cancellationToken, IProgress<double>? progress = null,
+        int intraOpThreads = SessionThreads)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(feed);
@@ -38,7 +40,7 @@ public static partial class CalibrationRunner
 
         var options = new InferenceSessionOptions
         {
-            IntraOpThreads = SessionThreads,
+            IntraOpThreads = intraOpThreads,
             InterOpThreads = 1,
             AllowSpinning = false,
             ExternalDataDirectory = model.Files is null ? null : Path.GetDirectoryName(model.Files.MainFile),

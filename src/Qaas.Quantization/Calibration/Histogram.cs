@@ -1,6 +1,6 @@
-using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using Qaas.Quantization.Kernels;
 
 namespace Qaas.Quantization.Calibration;
 
@@ -42,12 +42,12 @@ public sealed class Histogram
     {
         if (batch.IsEmpty)
             return;
-        float min = TensorPrimitives.Min(batch), max = TensorPrimitives.Max(batch);
-        if (float.IsNaN(min) || float.IsNaN(max))
+        if (MinMaxScan.Of(batch) is not { } range)
         {
             AddSkippingNaN(batch);
             return;
         }
+        var (min, max) = range;
         ObservedMin = MathF.Min(ObservedMin, min);
         ObservedMax = MathF.Max(ObservedMax, max);
         float lo = Absolute ? 0f : min;

@@ -1,4 +1,4 @@
-using System.Numerics.Tensors;
+using Qaas.Quantization.Kernels;
 
 namespace Qaas.Quantization.Calibration;
 
@@ -19,9 +19,7 @@ public sealed class MinMaxObserver(float? averagingConstant = null) : IRangeObse
     {
         if (batch.IsEmpty)
             return;
-        float min = TensorPrimitives.Min(batch), max = TensorPrimitives.Max(batch);
-        if (float.IsNaN(min) || float.IsNaN(max))
-            (min, max) = RangeWithoutNaN(batch);
+        var (min, max) = MinMaxScan.Of(batch) ?? RangeWithoutNaN(batch);
         if (float.IsInfinity(min) && float.IsInfinity(max) && min > max)
             return; // all NaN
         if (!_any)

@@ -29,6 +29,40 @@ public class MatMulNBitsPackerFusedTests
         AssertSame(Reference(w, k, n, bits, blockSize, symmetric), MatMulNBitsPacker.Pack(w, k, n, bits, blockSize, symmetric));
     }
 
+    [Theory]
+    [InlineData(false, 103, 37)]  // 16-column vector groups, an 8-column group, a 5-column edge; a 7-row last block
+    [InlineData(true, 64, 53)]
+    [InlineData(false, 32, 16)]
+    public void ExactHalfStepsRoundToEvenOnEveryPath(bool symmetric, int k, int n)
+    {
+        // Scale 0.25 exactly: asymmetric [0, 3.75] / 15, symmetric 1.75 / 7. Every other value sits on a half step.
+        const float step = 0.25f;
+        var w = new float[k * n];
+        for (int r = 0; r < k; r++)
+            for (int c = 0; c < n; c++)
+            {
+                int inBlock = r % 32;
+                w[r * n + c] = inBlock switch
+                {
+                    0 => symmetric ? -1.75f : 0f,
+                    1 => symmetric ? 1.75f : 3.75f,
+                    _ => ((symmetric ? (inBlock + c) % 14 - 7 : (inBlock + c) % 15) + 0.5f) * step,
+                };
+            }
+        var packed = MatMulNBitsPacker.Pack(w, k, n, 4, 32, symmetric);
+        AssertSame(Reference(w, k, n, 4, 32, symmetric), packed);
+        var dequantized = MatMulNBitsPacker.Dequantize(packed);
+        for (int i = 0; i < w.Length; i++)
+        {
+            if (i / n % 32 < 2)
+                continue;
+            // (q + 0.5) * step rounds to the even one of q and q + 1.
+            float steps = w[i] / step - 0.5f;
+            float even = MathF.Abs(steps % 2) == 0 ? steps : steps + 1;
+            Assert.Equal(even * step, dequantized[i]);
+        }
+    }
+
     [Fact]
     public void ExtremeValuesMatchTheReference()
     {
