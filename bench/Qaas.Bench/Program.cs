@@ -10,6 +10,7 @@ public static class Program
         new OrtOverheadBenchmark(),
         new CaptureBenchmark(),
         new RtnBenchmark(),
+        new TransformerW4Benchmark(),
         new ApiBenchmark(),
     ];
 
