@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.RegularExpressions;
 using Google.Protobuf;
 using Qaas.Bench.Measurement;
 using Qaas.Bench.Reporting;
@@ -15,7 +16,8 @@ namespace Qaas.Bench.Benchmarks;
 /// <summary>
 /// The 67M-parameter test transformer, fp32 against the w4-rtn preset (MatMulNBits), batch 1 at 1 and 128 tokens.
 /// Both sessions: 1 intra-op thread, spinning off; runs alternate fp32/int4 and the speedup is the median of the pair
-/// ratios. QAAS_W4_VARIANTS (e.g. "b32,b128+clip+fuse") adds study variants; QAAS_W4_PROFILE=1 prints ORT's
+/// ratios. QAAS_W4_VARIANTS (default "b32", the preset before clip search and fusion; see <see cref="Variant"/>) picks the
+/// study variants; QAAS_W4_PROFILE=1 prints ORT's
 /// per-operator-type times for fp32 and each variant.
 /// </summary>
 public sealed class TransformerW4Benchmark : IBenchmark
@@ -39,7 +41,8 @@ public sealed class TransformerW4Benchmark : IBenchmark
         if (profile) Profile(report, "fp32", fp32Bytes, inputs);
 
         var variants = new List<(string Label, Recipe Recipe, MatMulNBitsOptions Options)> { ("w4-rtn preset", preset, MatMulNBitsOptions.Default) };
-        foreach (var spec in (Environment.GetEnvironmentVariable("QAAS_W4_VARIANTS") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries))
+        // Default study variant: the preset as it was before (block 32, plain RTN scales, nothing fused).
+        foreach (var spec in (Environment.GetEnvironmentVariable("QAAS_W4_VARIANTS") ?? "b32").Split(',', StringSplitOptions.RemoveEmptyEntries))
             variants.Add(Variant(spec.Trim(), preset));
 
         foreach (var (label, recipe, options) in variants)
@@ -162,7 +165,9 @@ public sealed class TransformerW4Benchmark : IBenchmark
             using (var session = InferenceSession.Create(model, SessionOptions(prefix)))
                 for (int i = 0; i < runs + 1; i++) session.Run(input);
             var file = Directory.GetFiles(Path.GetTempPath(), $"qaas-w4-profile-{Environment.ProcessId}*.json").Single();
-            var byOp = OrtProfile.KernelMicrosecondsByOpType(file);
+            // Weight MatMuls by role (the same projection of every block together), everything else by op type.
+            var byOp = OrtProfile.KernelMicroseconds(file, (op, node) =>
+                op.StartsWith("MatMul", StringComparison.Ordinal) ? $"{op}:{Regex.Replace(node, @"^block\d+\.|\.matmul|_Q\d+", "")}" : op);
             File.Delete(file);
             var total = byOp.Values.Sum() / 1000.0 / runs;
             report.Figure($"  profile {label}, {s} token(s), ms/run", $"{total:F2} total: " + string.Join(", ",

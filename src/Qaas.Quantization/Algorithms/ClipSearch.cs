@@ -17,6 +17,7 @@ public static class ClipSearch
     // Clipping ratios tried, as fractions of the block's extreme: 1.0 down to 0.6 in steps of 0.025.
     private const int Steps = 17;
     private const float Step = 0.025f;
+    private const int RefitPasses = 2;
 
     // Column tiles per work item, so one item streams a few KiB of each row.
     private const int TilesPerItem = 8;
@@ -112,6 +113,15 @@ public static class ClipSearch
             best = Vector.ConditionalSelect(better, error, best);
             bestScale = Vector.ConditionalSelect(better, scale, bestScale);
         }
+        // Refit: with the levels fixed, the least-squares scale is sum(w q) / sum(q^2); keep it where it lowers the error.
+        for (int pass = 0; pass < RefitPasses; pass++)
+        {
+            var scale = Refit(tile, rows, bestScale, -negative, positive);
+            var error = Error(tile, rows, scale, new(-negative), new(positive));
+            var better = Vector.LessThan(error, best);
+            best = Vector.ConditionalSelect(better, error, best);
+            bestScale = Vector.ConditionalSelect(better, scale, bestScale);
+        }
         // An all-zero block: every candidate is exact; scale 1 as QuantParamsCalculator gives.
         return (Vector.ConditionalSelect(empty, Vector<float>.One, bestScale), zero);
     }
@@ -142,6 +152,22 @@ public static class ClipSearch
             bestZero = Vector.ConditionalSelect(better, zero, bestZero);
         }
         return (bestScale, bestZero);
+    }
+
+    /// <summary>The scale minimising sum (s q - w)^2 for the levels q = clamp(round(w / scale)).</summary>
+    private static Vector<float> Refit(float[] tile, int rows, Vector<float> scale, float lo, float hi)
+    {
+        int lanes = Vector<float>.Count;
+        var inverse = Vector<float>.One / scale;
+        Vector<float> wq = Vector<float>.Zero, qq = Vector<float>.Zero;
+        for (int r = 0; r < rows; r++)
+        {
+            var x = new Vector<float>(tile, r * lanes);
+            var q = Vector.Clamp(Vector.Round(x * inverse), new Vector<float>(lo), new Vector<float>(hi));
+            wq += x * q;
+            qq += q * q;
+        }
+        return Vector.ConditionalSelect(Vector.Equals(qq, Vector<float>.Zero), scale, wq / qq);
     }
 
     /// <summary>Sum over the block of (s * clamp(round(w / s), lo, hi) - w)^2, per column; lo and hi are relative to the zero point.</summary>
