@@ -38,7 +38,6 @@ public sealed class TransformerW4Benchmark : IBenchmark
         using var reference = InferenceSession.Create(fp32Bytes, SessionOptions());
         var expected = inputs.ToDictionary(p => p.Key, p => Run(reference, p.Value));
         bool profile = Environment.GetEnvironmentVariable("QAAS_W4_PROFILE") == "1";
-        if (profile) Profile(report, "fp32", fp32Bytes, inputs);
 
         var variants = new List<(string Label, Recipe Recipe, MatMulNBitsOptions Options)> { ("w4-rtn preset", preset, MatMulNBitsOptions.Default) };
         // Default study variant: the preset as it was before (block 32, plain RTN scales, nothing fused).
@@ -77,7 +76,7 @@ public sealed class TransformerW4Benchmark : IBenchmark
                 report.Target("file bytes vs fp32", $"{fileRatio:F3}x", "<= 0.3x", fileRatio <= 0.3);
             }
             else report.Figure("cosine (worst token) / weight / file bytes", $"{cosine:F4} ({worstToken:F4}) / {weightRatio:F3}x / {fileRatio:F3}x");
-            if (profile) Profile(report, label, bytes, inputs);
+            if (profile) Profile(report, label, fp32Bytes, bytes, inputs);
         }
         return Task.FromResult(report.Note("1 intra-op thread, allow_spinning off, fp32 and int4 runs alternate in one process; " +
             "speedup = median of per-pair fp32/int4 ratios (40 pairs at 1 token, 8 at 128)"));
@@ -155,23 +154,47 @@ public sealed class TransformerW4Benchmark : IBenchmark
             .Sum(n => (long)inits[n.Input[1]].RawData.Length);
     }
 
-    /// <summary>One profiling session per sequence length; prints the mean ms per run of each op type.</summary>
-    private static void Profile(BenchReport report, string label, byte[] model, Dictionary<int, Dictionary<string, Tensor>> inputs)
+    /// <summary>
+    /// Per sequence length, an fp32 and an int4 profiling session run alternately (so load hits both alike); prints
+    /// ms per run of each group and the fp32/int4 ratio of the weight MatMuls, projection by projection.
+    /// </summary>
+    private static void Profile(BenchReport report, string label, byte[] fp32, byte[] int4, Dictionary<int, Dictionary<string, Tensor>> inputs)
     {
+        const int runs = 5;
         foreach (var (s, input) in inputs)
         {
-            const int runs = 5;
-            var prefix = Path.Combine(Path.GetTempPath(), $"qaas-w4-profile-{Environment.ProcessId}");
-            using (var session = InferenceSession.Create(model, SessionOptions(prefix)))
-                for (int i = 0; i < runs + 1; i++) session.Run(input);
-            var file = Directory.GetFiles(Path.GetTempPath(), $"qaas-w4-profile-{Environment.ProcessId}*.json").Single();
-            // Weight MatMuls by role (the same projection of every block together), everything else by op type.
-            var byOp = OrtProfile.KernelMicroseconds(file, (op, node) =>
-                op.StartsWith("MatMul", StringComparison.Ordinal) ? $"{op}:{Regex.Replace(node, @"^block\d+\.|\.matmul|_Q\d+", "")}" : op);
-            File.Delete(file);
-            var total = byOp.Values.Sum() / 1000.0 / runs;
-            report.Figure($"  profile {label}, {s} token(s), ms/run", $"{total:F2} total: " + string.Join(", ",
-                byOp.OrderByDescending(p => p.Value).Take(12).Select(p => $"{p.Key} {p.Value / 1000.0 / runs:F2}")));
+            var prefixes = new[] { "fp32", "int4" }.Select(t => Path.Combine(Path.GetTempPath(), $"qaas-w4-{t}-{Environment.ProcessId}")).ToArray();
+            using (var a = InferenceSession.Create(fp32, SessionOptions(prefixes[0])))
+            using (var b = InferenceSession.Create(int4, SessionOptions(prefixes[1])))
+                for (int i = 0; i < runs + 1; i++)
+                {
+                    a.Run(input);
+                    b.Run(input);
+                }
+            var groups = prefixes.Select(prefix =>
+            {
+                var file = Directory.GetFiles(Path.GetTempPath(), Path.GetFileName(prefix) + "*.json").Single();
+                // Weight MatMuls by projection (the same one of every block together), everything else by op type.
+                var g = OrtProfile.KernelMicroseconds(file, (op, node) =>
+                    op.StartsWith("MatMul", StringComparison.Ordinal) && !node.Contains("context") && !node.Contains("qk")
+                        ? Regex.Replace(node, @"^block\d+\.|\.matmul|_Q\d+|_fused", "") : op);
+                File.Delete(file);
+                return g.ToDictionary(p => p.Key, p => p.Value / 1000.0 / runs);
+            }).ToArray();
+            string Line(Dictionary<string, double> g) => $"{g.Values.Sum():F1} total: " + string.Join(", ",
+                g.OrderByDescending(p => p.Value).Take(10).Select(p => $"{p.Key} {p.Value:F2}"));
+            report.Figure($"  profile {s} token(s), fp32 ms/run", Line(groups[0]));
+            report.Figure($"  profile {s} token(s), {label} ms/run", Line(groups[1]));
+            var projections = groups[1].Keys.Where(k => k.StartsWith("attn.", StringComparison.Ordinal) || k.StartsWith("mlp.", StringComparison.Ordinal) || k == "logits")
+                .OrderBy(k => k).Select(k =>
+                {
+                    // Q, K and V fused: compare with the three fp32 projections together.
+                    double f = k == "attn.q" && !groups[1].ContainsKey("attn.k")
+                        ? groups[0].GetValueOrDefault("attn.q") + groups[0].GetValueOrDefault("attn.k") + groups[0].GetValueOrDefault("attn.v")
+                        : groups[0].GetValueOrDefault(k);
+                    return $"{(k == "attn.q" && !groups[1].ContainsKey("attn.k") ? "attn.qkv" : k)} {f / groups[1][k]:F2}x";
+                });
+            report.Figure($"  profile {s} token(s), fp32/int4 by projection", string.Join(", ", projections));
         }
     }
 }
