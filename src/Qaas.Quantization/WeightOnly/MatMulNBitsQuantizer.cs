@@ -13,6 +13,8 @@ namespace Qaas.Quantization.WeightOnly;
 /// Weight-only block quantization (preset w4-rtn): each selected MatMul with a constant W[K, N] becomes a
 /// com.microsoft MatMulNBits whose weight is stored as 2, 4 or 8-bit integers with one scale (and zero point) per
 /// block of K; activations stay float. A directly following bias Add moves into the operator's bias input.
+/// By default (<see cref="MatMulNBitsOptions"/>) each block's scale comes from a clip search, a MatMul producing a graph
+/// output gets blocks of at most 32, and MatMulNBits nodes sharing their input (Q, K, V) are fused into one.
 /// </summary>
 public static class MatMulNBitsQuantizer
 {
@@ -36,6 +38,10 @@ public static class MatMulNBitsQuantizer
         var type = weights.Type ?? "int4";
         int bits = BitsOf(type) ?? throw new NotSupportedException($"MatMulNBits cannot store '{type}' weights.");
         int blockSize = weights.GroupSize ?? 32;
+        if (Array.IndexOf(MatMulNBitsPacker.SupportedBlockSizes, blockSize) < 0)
+            throw new ArgumentOutOfRangeException(nameof(resolvedRecipe), blockSize, "MatMulNBits supports block sizes 16..256 (powers of two).");
+        if (options.HeadBlockSize is { } headBlock && Array.IndexOf(MatMulNBitsPacker.SupportedBlockSizes, headBlock) < 0)
+            throw new ArgumentOutOfRangeException(nameof(options), headBlock, "MatMulNBits supports block sizes 16..256 (powers of two).");
         bool symmetric = weights.Symmetric ?? false;
 
         var proto = model.Proto.Clone();
