@@ -6,7 +6,8 @@ namespace Qaas.Quantization.Algorithms;
 /// <summary>
 /// Round-to-nearest with a searched scale: for each block of W[K, N] along K, try a grid of clipping ratios and keep
 /// the scale whose rounded block has the least squared error (the clip search of AWQ, Lin et al. 2023, without the
-/// activation-aware scaling). The grid contains the plain max|w| scale, so the error is never above plain RTN's.
+/// activation-aware scaling), then, for symmetric blocks, refit the scale by least squares with the levels fixed while
+/// that lowers the error. The grid contains the plain max|w| scale, so the error is never above plain RTN's.
 /// Symmetric blocks use the full signed range [-2^(b-1), 2^(b-1) - 1] around the fixed zero point 2^(b-1): the scale's
 /// sign is chosen so that the block's largest-magnitude weight lands on the -2^(b-1) side (one more level than
 /// max|w| / (2^(b-1) - 1), as llama.cpp's Q4_0 does). Output: unsigned values in RTN's layout, ready for
