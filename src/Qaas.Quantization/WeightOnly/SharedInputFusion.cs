@@ -1,4 +1,5 @@
 using Qaas.Onnx.Graph;
+using Qaas.Onnx.Io;
 using Qaas.Onnx.Proto;
 using Qaas.Onnx.Rewrite;
 
@@ -43,10 +44,15 @@ public static class SharedInputFusion
         if (n.OpType != OpType || n.Domain != MatMulNBitsQuantizer.Domain || n.Input.Count < 3) return null;
         if (n.Attribute.Any(a => Array.IndexOf(KnownAttributes, a.Name) < 0)) return null;
         if (n.Input.Count > 4 && n.Input[4].Length > 0) return null; // g_idx reorders K: leave alone
-        // Every weight input must be a constant we can concatenate.
+        // Every weight input must be an in-memory constant of the type this pass concatenates (the quantizer's own nodes
+        // are; a MatMulNBits already in the model may hold float16 scales or external data).
         for (int i = 1; i < n.Input.Count; i++)
-            if (n.Input[i].Length > 0 && !initializers.ContainsKey(n.Input[i])) return null;
-        if (Has(n, 3) && initializers[n.Input[3]].DataType != (int)TensorProto.Types.DataType.Uint8) return null;
+        {
+            if (n.Input[i].Length == 0) continue;
+            if (!initializers.TryGetValue(n.Input[i], out var t) || ExternalDataReference.IsExternal(t)) return null;
+            var expected = i is 1 or 3 ? TensorProto.Types.DataType.Uint8 : TensorProto.Types.DataType.Float;
+            if (t.DataType != (int)expected) return null;
+        }
         var scaleRank = initializers[n.Input[2]].Dims.Count;
         return string.Join('|', n.Input[0], Int(n, "K"), Int(n, "bits"), Int(n, "block_size"), Int(n, "accuracy_level"),
             Has(n, 3), Has(n, 5), scaleRank, Has(n, 3) ? initializers[n.Input[3]].Dims.Count : 0);

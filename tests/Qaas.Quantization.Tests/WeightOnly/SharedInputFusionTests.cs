@@ -1,3 +1,4 @@
+using Qaas.Onnx.Graph;
 using Qaas.Onnx.Io;
 using Qaas.Onnx.Proto;
 using Qaas.Onnx.Rewrite;
@@ -71,6 +72,25 @@ public class SharedInputFusionTests
         editor.SortTopologically();
         editor.RemoveUnusedInitializers();
         Assert.Equal(o.Vocab, Run(model, Tokens(o, 1, 4)).Length / 4);
+    }
+
+    [Fact]
+    public void Float16_scales_are_left_alone()
+    {
+        // Two MatMulNBits on one float16 input (K = 32, N = 4, block 32): this pass concatenates float32 scales only.
+        var model = new ModelProto { IrVersion = 8, Graph = new GraphProto { Name = "g" } };
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 17 });
+        var editor = new GraphEditor(model);
+        for (int i = 0; i < 2; i++)
+        {
+            var b = editor.AddInitializer(TensorData.Create<byte>($"b{i}", new byte[4 * 16], [4, 1, 16]));
+            var scales = editor.AddInitializer(TensorData.Create<Half>($"s{i}", Enumerable.Repeat((Half)1, 4).ToArray(), [4]));
+            editor.AddNode("MatMulNBits", ["a", b, scales], [$"y{i}"], $"m{i}", MatMulNBitsQuantizer.Domain,
+                Attributes.Int("K", 32), Attributes.Int("N", 4), Attributes.Int("bits", 4), Attributes.Int("block_size", 32),
+                Attributes.Int("accuracy_level", 4));
+        }
+        Assert.Equal(0, SharedInputFusion.Fuse(editor));
+        Assert.Equal(2, model.Graph.Node.Count);
     }
 
     [Fact]
