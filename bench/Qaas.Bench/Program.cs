@@ -11,6 +11,7 @@ public static class Program
         new CaptureBenchmark(),
         new RtnBenchmark(),
         new CalibrationBenchmark(),
+        new TransformerW4Benchmark(),
         new ApiBenchmark(),
     ];
 

@@ -145,9 +145,10 @@ public static class TransformerModelBuilder
             model.Graph.Initializer.Add(TensorData.Create<float>(name, [value], []));
 
         // One seeded generator per tensor, so a tensor's values do not depend on the model's size elsewhere.
+        // The seed is plain arithmetic: HashCode.Combine is randomised per process, which made every run a new model.
         private float[] Gaussian(int count, float sigma, float mean)
         {
-            var random = new Random(HashCode.Combine(o.Seed, _tensorIndex++));
+            var random = new Random(unchecked(o.Seed * 1_000_003 + _tensorIndex++));
             var x = new float[count];
             for (int i = 0; i < count; i += 2)
             {

@@ -13,13 +13,12 @@ namespace Qaas.Quantization.WeightOnly;
 /// Weight-only block quantization (preset w4-rtn): each selected MatMul with a constant W[K, N] becomes a
 /// com.microsoft MatMulNBits whose weight is stored as 2, 4 or 8-bit integers with one scale (and zero point) per
 /// block of K; activations stay float. A directly following bias Add moves into the operator's bias input.
+/// By default (<see cref="MatMulNBitsOptions"/>) each block's scale comes from a clip search, a MatMul producing a graph
+/// output gets blocks of at most 32, and MatMulNBits nodes sharing their input (Q, K, V) are fused into one.
 /// </summary>
 public static class MatMulNBitsQuantizer
 {
     public const string Domain = "com.microsoft";
-
-    // ORT's fast int8-activation kernels need accuracy_level 4 (ENVIRONMENT.md "MatMulNBits rules").
-    private const long AccuracyLevel = 4;
 
     /// <summary>Bits of MatMulNBits storage for a recipe weight type, or null when the operator cannot hold it.</summary>
     public static int? BitsOf(string? weightType) => weightType switch
@@ -30,12 +29,19 @@ public static class MatMulNBitsQuantizer
         _ => null,
     };
 
-    public static QuantizedModel Quantize(OnnxModel model, Recipe resolvedRecipe, CancellationToken ct = default)
+    public static QuantizedModel Quantize(OnnxModel model, Recipe resolvedRecipe, CancellationToken ct = default) =>
+        Quantize(model, resolvedRecipe, MatMulNBitsOptions.Default, ct);
+
+    public static QuantizedModel Quantize(OnnxModel model, Recipe resolvedRecipe, MatMulNBitsOptions options, CancellationToken ct = default)
     {
         var weights = resolvedRecipe.Weights ?? throw new ArgumentException("The recipe has no weights section.", nameof(resolvedRecipe));
         var type = weights.Type ?? "int4";
         int bits = BitsOf(type) ?? throw new NotSupportedException($"MatMulNBits cannot store '{type}' weights.");
         int blockSize = weights.GroupSize ?? 32;
+        if (Array.IndexOf(MatMulNBitsPacker.SupportedBlockSizes, blockSize) < 0)
+            throw new ArgumentOutOfRangeException(nameof(resolvedRecipe), blockSize, "MatMulNBits supports block sizes 16..256 (powers of two).");
+        if (options.HeadBlockSize is { } headBlock && Array.IndexOf(MatMulNBitsPacker.SupportedBlockSizes, headBlock) < 0)
+            throw new ArgumentOutOfRangeException(nameof(options), headBlock, "MatMulNBits supports block sizes 16..256 (powers of two).");
         bool symmetric = weights.Symmetric ?? false;
 
         var proto = model.Proto.Clone();
@@ -43,12 +49,16 @@ public static class MatMulNBitsQuantizer
         var graph = proto.Graph;
         var reports = new List<NodeReport>();
         var warnings = new List<string>();
+        var graphOutputs = graph.Output.Select(o => o.Name).ToHashSet();
         foreach (var m in WeightedMatMuls.Find(graph, resolvedRecipe.Nodes))
         {
             ct.ThrowIfCancellationRequested();
             var w = m.ReadWeight(model);
-            var packed = MatMulNBitsPacker.Pack(w, m.K, m.N, bits, blockSize, symmetric);
-            Replace(editor, m, packed, m.ReadGemmBias(model));
+            int block = IsHead(m, graphOutputs) && options.HeadBlockSize is { } head ? Math.Min(head, blockSize) : blockSize;
+            var packed = options.ClipSearch
+                ? MatMulNBitsPacker.PackQuantized(ClipSearch.Quantize(w, m.K, m.N, bits, block, symmetric), bits, block)
+                : MatMulNBitsPacker.Pack(w, m.K, m.N, bits, block, symmetric);
+            Replace(editor, m, packed, m.ReadGemmBias(model), options.AccuracyLevel);
             reports.Add(new NodeReport(m.Node.Name, m.Node.OpType, type, bits, null, WeightError.Relative(w, MatMulNBitsPacker.Dequantize(packed))));
         }
         if (reports.Count == 0)
@@ -56,6 +66,7 @@ public static class MatMulNBitsQuantizer
         else
         {
             editor.EnsureOpset(Domain, 1);
+            if (options.FuseSharedInput) SharedInputFusion.Fuse(editor);
             editor.SortTopologically();
             editor.RemoveDeadNodes();
             editor.RemoveUnusedInitializers();
@@ -64,7 +75,10 @@ public static class MatMulNBitsQuantizer
         return new QuantizedModel(proto, reports, warnings, Simulated: false);
     }
 
-    private static void Replace(GraphEditor editor, WeightedMatMul m, MatMulNBitsWeights packed, float[]? gemmBias)
+    private static bool IsHead(WeightedMatMul m, HashSet<string> graphOutputs) =>
+        graphOutputs.Contains(m.BiasAdd is { } add ? add.Output[0] : m.Output);
+
+    private static void Replace(GraphEditor editor, WeightedMatMul m, MatMulNBitsWeights packed, float[]? gemmBias, long accuracyLevel)
     {
         var prefix = m.WeightName;
         var b = editor.AddInitializer(TensorData.Create<byte>($"{prefix}_Q{packed.Bits}", packed.B,
@@ -86,7 +100,7 @@ public static class MatMulNBitsQuantizer
         while (inputs[^1].Length == 0) inputs.RemoveAt(inputs.Count - 1);
         editor.AddNode("MatMulNBits", inputs, [output], m.Node.Name.Length > 0 ? m.Node.Name + "_Q" + packed.Bits : null, Domain,
             Attributes.Int("K", packed.K), Attributes.Int("N", packed.N), Attributes.Int("bits", packed.Bits),
-            Attributes.Int("block_size", packed.BlockSize), Attributes.Int("accuracy_level", AccuracyLevel));
+            Attributes.Int("block_size", packed.BlockSize), Attributes.Int("accuracy_level", accuracyLevel));
         editor.RemoveNode(m.Node);
     }
 }

@@ -23,6 +23,7 @@ internal static unsafe class OrtApi
     // Session options
     public static readonly delegate* unmanaged[Cdecl]<nint*, nint> CreateSessionOptions = (delegate* unmanaged[Cdecl]<nint*, nint>)Fn(OrtApiIndex.CreateSessionOptions);
     public static readonly delegate* unmanaged[Cdecl]<nint, int, nint> SetSessionExecutionMode = (delegate* unmanaged[Cdecl]<nint, int, nint>)Fn(OrtApiIndex.SetSessionExecutionMode);
+    public static readonly delegate* unmanaged[Cdecl]<nint, byte*, nint> EnableProfiling = (delegate* unmanaged[Cdecl]<nint, byte*, nint>)Fn(OrtApiIndex.EnableProfiling);
     public static readonly delegate* unmanaged[Cdecl]<nint, byte*, nint> SetSessionLogId = (delegate* unmanaged[Cdecl]<nint, byte*, nint>)Fn(OrtApiIndex.SetSessionLogId);
     public static readonly delegate* unmanaged[Cdecl]<nint, int, nint> SetSessionLogSeverityLevel = (delegate* unmanaged[Cdecl]<nint, int, nint>)Fn(OrtApiIndex.SetSessionLogSeverityLevel);
     public static readonly delegate* unmanaged[Cdecl]<nint, int, nint> SetSessionGraphOptimizationLevel = (delegate* unmanaged[Cdecl]<nint, int, nint>)Fn(OrtApiIndex.SetSessionGraphOptimizationLevel);

@@ -31,6 +31,10 @@ public sealed record InferenceSessionOptions
     /// the environment's <see cref="OrtEnvironment.MinimumLevel"/>.</summary>
     public OrtLoggingLevel? LogSeverity { get; init; }
 
+    /// <summary>When set, ORT records every node's run time as Chrome-trace JSON into "{prefix}_{date}.json", written
+    /// when the session is disposed (per-operator timing for benchmarks; off by default because it costs time).</summary>
+    public string? ProfileFilePrefix { get; init; }
+
     /// <summary>Name ORT puts in its log lines for this session.</summary>
     public string? LogId { get; init; }
 }

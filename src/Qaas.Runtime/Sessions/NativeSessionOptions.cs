@@ -31,6 +31,9 @@ internal static unsafe class NativeSessionOptions
                     OrtStatus.Check(OrtApi.SetSessionLogId(raw, id));
             if (options.LogSeverity is { } severity)
                 OrtStatus.Check(OrtApi.SetSessionLogSeverityLevel(raw, (int)severity));
+            if (options.ProfileFilePrefix is { } prefix)
+                fixed (byte* p = Utf8(prefix)) // ORTCHAR_T is char on Linux and macOS
+                    OrtStatus.Check(OrtApi.EnableProfiling(raw, p));
             if (options.AllowSpinning is { } spin)
                 AddConfigEntry(raw, AllowSpinningKey, spin ? "1" : "0");
             if (options.ExternalDataDirectory is { } folder)

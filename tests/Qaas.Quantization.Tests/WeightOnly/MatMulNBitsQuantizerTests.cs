@@ -19,8 +19,8 @@ public class MatMulNBitsQuantizerTests
         var result = MatMulNBitsQuantizer.Quantize(OnnxModel.FromProto(fp32), W4(), default);
 
         var ops = OpCounts(result.Model);
-        // 6 weight MatMuls per block + lm_head; the two attention MatMuls (no constant weight) stay.
-        Assert.Equal(6 * o.Blocks + 1, ops["MatMulNBits"]);
+        // 6 weight MatMuls per block + lm_head, Q, K and V fused into one; the two attention MatMuls (no constant weight) stay.
+        Assert.Equal(4 * o.Blocks + 1, ops["MatMulNBits"]);
         Assert.Equal(2 * o.Blocks, ops["MatMul"]);
         Assert.Equal(6 * o.Blocks + 1, result.Nodes.Count);
         Assert.All(result.Nodes, n => Assert.Equal(4, n.Bits));
@@ -38,7 +38,7 @@ public class MatMulNBitsQuantizerTests
     {
         var o = TransformerOptions.Small;
         var fp32 = TransformerModelBuilder.Build(o);
-        var result = MatMulNBitsQuantizer.Quantize(OnnxModel.FromProto(fp32), W4(), default);
+        var result = MatMulNBitsQuantizer.Quantize(OnnxModel.FromProto(fp32), W4(new WeightSpec { GroupSize = 32 }), default);
         long floatBytes = fp32.Graph.Initializer.Where(t => t.Dims.Count == 2 && t.Name != "embedding").Sum(t => t.RawData.Length);
         long quantBytes = result.Model.Graph.Initializer.Where(t => t.Name.Contains("_Q4") || t.Name.EndsWith("_scales") || t.Name.EndsWith("_zero_points"))
             .Sum(t => t.RawData.Length);
@@ -56,7 +56,7 @@ public class MatMulNBitsQuantizerTests
         var fp32 = TransformerModelBuilder.Build(o);
         var result = MatMulNBitsQuantizer.Quantize(OnnxModel.FromProto(fp32),
             W4(new WeightSpec { Type = type, GroupSize = block, Symmetric = symmetric }), default);
-        Assert.Equal(7, OpCounts(result.Model)["MatMulNBits"]);
+        Assert.Equal(5, OpCounts(result.Model)["MatMulNBits"]); // Q, K, V fused
         double cosine = Cosine(fp32, result.Model, Tokens(o, 1, 8));
         Assert.True(cosine >= (type switch { "int2" => 0.5, "int8" => 0.999, _ => 0.99 }), $"cosine {cosine}");
     }
@@ -72,7 +72,7 @@ public class MatMulNBitsQuantizerTests
             Nodes = new NodeSelection { Include = new NodeFilter { OpTypes = ["MatMul"] }, Exclude = new NodeFilter { Names = ["logits"] } },
         });
         var result = MatMulNBitsQuantizer.Quantize(OnnxModel.FromProto(fp32), recipe, default);
-        Assert.Equal(6, OpCounts(result.Model)["MatMulNBits"]);
+        Assert.Equal(4, OpCounts(result.Model)["MatMulNBits"]); // Q, K, V fused
         Assert.Contains(result.Model.Graph.Initializer, t => t.Name == "lm_head.weight");
     }
 

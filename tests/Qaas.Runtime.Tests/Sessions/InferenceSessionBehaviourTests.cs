@@ -34,6 +34,27 @@ public class InferenceSessionBehaviourTests
     }
 
     [Fact]
+    public void A_profile_prefix_makes_ort_write_node_timings_on_dispose()
+    {
+        var folder = Directory.CreateTempSubdirectory("qaas-profile-");
+        try
+        {
+            var prefix = Path.Combine(folder.FullName, "relu");
+            using (var session = InferenceSession.Create(File.ReadAllBytes(TestModels.NodeModelPath("test_relu")),
+                       TestModels.SingleThread with { ProfileFilePrefix = prefix }))
+                session.Run([new NamedTensor("x", Tensor.Create(new float[60], 3, 4, 5))]);
+            var file = Assert.Single(Directory.GetFiles(folder.FullName, "relu*.json"));
+            using var trace = System.Text.Json.JsonDocument.Parse(File.ReadAllText(file));
+            Assert.Contains(trace.RootElement.EnumerateArray(), e => e.GetProperty("cat").GetString() == "Node"
+                && e.GetProperty("args").TryGetProperty("op_name", out var op) && op.GetString() == "Relu");
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public void Cuda_request_falls_back_to_cpu_and_logs_why()
     {
         var logger = new RecordingLogger();
