@@ -10,6 +10,7 @@ public static class Program
         new OrtOverheadBenchmark(),
         new CaptureBenchmark(),
         new RtnBenchmark(),
+        new DetInt8Benchmark(),
         new ApiBenchmark(),
     ];
 

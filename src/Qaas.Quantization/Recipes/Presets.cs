@@ -4,7 +4,8 @@ namespace Qaas.Quantization.Recipes;
 public static class Presets
 {
     static readonly EvaluationSpec DefaultEvaluation = new() { Latency = true, Repeats = 20, Threads = 1, ExecutionProvider = "cpu" };
-    static readonly NodeSelection DefaultNodes = new() { Include = new NodeFilter { OpTypes = ["Conv", "MatMul", "Gemm"] } };
+    // Every op ONNX Runtime fuses into an integer kernel, so that consecutive quantized ops share one Q/DQ pair.
+    static readonly NodeSelection DefaultNodes = new() { Include = new NodeFilter { OpTypes = Static.QdqOps.All } };
 
     public static readonly IReadOnlyDictionary<string, Recipe> All = new Dictionary<string, Recipe>
     {

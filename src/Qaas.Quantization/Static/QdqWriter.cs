@@ -17,6 +17,7 @@ internal sealed class QdqWriter(GraphEditor editor, string domain, StaticQuantSe
 {
     private readonly Dictionary<string, QuantParams> _activations = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (string Name, float[] Scales)> _weights = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _constants = new(StringComparer.Ordinal);
     private readonly Dictionary<string, NodeProto> _producers = editor.Graph.Node
         .SelectMany(n => n.Output.Where(o => o.Length > 0).Select(o => (o, n)))
         .GroupBy(p => p.o).ToDictionary(g => g.Key, g => g.First().n, StringComparer.Ordinal);
@@ -112,6 +113,34 @@ internal sealed class QdqWriter(GraphEditor editor, string domain, StaticQuantSe
         }
         node.Input[input] = done.Name;
         return done.Scales;
+    }
+
+    /// <summary>
+    /// Replaces the float initializer at <paramref name="input"/> (a constant operand of Add/Mul/Concat) with its values
+    /// in the activation type, one scale over its own range, behind a DequantizeLinear: ORT's QLinearAdd/QLinearMul
+    /// take every operand quantized to the same type.
+    /// </summary>
+    public void Constant(NodeProto node, int input)
+    {
+        var name = node.Input[input];
+        if (!_constants.TryGetValue(name, out var dequantized))
+        {
+            var tensor = editor.FindInitializer(name) ?? throw new InvalidOperationException($"constant '{name}' is not an initializer");
+            var values = TensorData.Read<float>(tensor, source);
+            var (min, max) = TensorRanges.PerTensor(values);
+            var type = settings.ActivationType;
+            var p = QuantParamsCalculator.FromRange(min, max, type, settings.SymmetricActivations);
+            var shape = tensor.Dims.Select(d => checked((int)d)).ToArray();
+            var tp = new TensorQuantParams(type, Granularity.PerTensor, 0, 0, [p.Scale], [p.ZeroPoint], []);
+            var q = editor.AddInitializer(TensorData.Create<byte>(name + "_quantized", TensorQuantizer.Quantize(values, shape, tp),
+                tensor.Dims.ToArray(), DataTypeOf(type)));
+            var s = editor.AddInitializer(TensorData.Create<float>(name + "_scale", [p.Scale], []));
+            var z = editor.AddInitializer(ZeroPoints(name + "_zero_point", type, [p.ZeroPoint], []));
+            dequantized = editor.Names.Fresh(name + "_dequantized");
+            editor.AddNode("DequantizeLinear", [q, s, z], [dequantized], name + "_DequantizeLinear", domain);
+            _constants[name] = dequantized;
+        }
+        node.Input[input] = dequantized;
     }
 
     /// <summary>Stores the float bias at <paramref name="input"/> as int32 with scale inputScale * weightScale, zero point 0.</summary>
