@@ -13,7 +13,7 @@ public static class Presets
         {
             Preset = "int8-static",
             Weights = new() { Type = "int8", Granularity = "per-channel", Symmetric = true, Algorithm = "rtn" },
-            Activations = new() { Type = "uint8", Calibration = "minmax", Symmetric = false },
+            Activations = new() { Type = "uint8", Calibration = "mse", Symmetric = false },
             Format = "qdq", Transforms = ["fold-batchnorm"], Seed = 0, Nodes = DefaultNodes, Evaluation = DefaultEvaluation,
         },
         ["int8-static-entropy"] = new()

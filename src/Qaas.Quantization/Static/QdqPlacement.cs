@@ -14,7 +14,9 @@ namespace Qaas.Quantization.Static;
 /// </summary>
 public static class QdqPlacement
 {
-    public static IReadOnlyList<QdqNodePlan> Plan(GraphProto graph, IEnumerable<NodeProto> selected)
+    /// <param name="keepFloat">Weighted nodes to leave in fp32 (by report name); the elementwise ops between them and
+    /// the next weighted node stay float too, so the kept node reads and writes unquantized tensors.</param>
+    public static IReadOnlyList<QdqNodePlan> Plan(GraphProto graph, IEnumerable<NodeProto> selected, IReadOnlySet<string>? keepFloat = null)
     {
         var view = new GraphView(graph);
         var types = new ElementTypeMap(graph, view.TopologicalOrder());
@@ -33,7 +35,35 @@ public static class QdqPlacement
             var output = plan.OutputSharesInputParams ? node.Output[0] : QuantizedOutput(node, view, initializers);
             plans.Add(plan with { OutputTensor = output });
         }
+        if (keepFloat is { Count: > 0 })
+            plans = WithoutFloatRegions(plans, view, keepFloat);
         return Connected(plans, view);
+    }
+
+    /// <summary>
+    /// Drops the kept weighted plans and, until none is left, every other non-weighted plan that reads a float-kept
+    /// node's output or feeds one: the float region grows across elementwise ops up to the next weighted nodes.
+    /// </summary>
+    private static List<QdqNodePlan> WithoutFloatRegions(List<QdqNodePlan> plans, GraphView view, IReadOnlySet<string> keepFloat)
+    {
+        var floatNodes = plans.Where(p => keepFloat.Contains(StaticQdqQuantizer.ReportName(p.Node))).Select(p => p.Node).ToHashSet();
+        var kept = plans.Where(p => !floatNodes.Contains(p.Node)).ToList();
+        bool changed = true;
+        while (changed)
+        {
+            changed = false;
+            foreach (var p in kept.Where(p => p.Role != QdqRole.Weighted && !floatNodes.Contains(p.Node)).ToList())
+            {
+                bool readsFloat = p.InputTensors.Any(t => view.ProducerOf(t) is { } producer && floatNodes.Contains(producer));
+                bool feedsFloat = p.Node.Output.Concat([p.OutputTensor]).Any(t => view.ConsumersOf(t).Any(floatNodes.Contains));
+                if (readsFloat || feedsFloat)
+                {
+                    floatNodes.Add(p.Node);
+                    changed = true;
+                }
+            }
+        }
+        return kept.Where(p => !floatNodes.Contains(p.Node)).ToList();
     }
 
     /// <summary>

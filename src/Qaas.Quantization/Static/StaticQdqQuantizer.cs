@@ -42,9 +42,14 @@ public static class StaticQdqQuantizer
         // Float8 has no integer kernels to fuse into: only the weighted ops get (simulated) Q/DQ.
         var selected = NodeSelector.Select(proto.Graph, recipe.Nodes);
         if (!settings.IsFloat8)
-            ReciprocalDivision.Apply(new GraphEditor(proto), selected, model);
-        var plans = QdqPlacement.Plan(proto.Graph, selected)
-            .Where(p => !keep.Contains(ReportName(p.Node)))
+        {
+            // Float rewrites that turn ops without an integer kernel, or redundant ones, into fewer fusable Muls.
+            var rewriter = new GraphEditor(proto);
+            ReciprocalDivision.Apply(rewriter, selected, model);
+            var merged = ScalarMulChain.Apply(rewriter, selected, model);
+            selected = selected.Except(merged).ToList();
+        }
+        var plans = QdqPlacement.Plan(proto.Graph, selected, keep)
             .Where(p => !settings.IsFloat8 || p.Role == QdqRole.Weighted).ToList();
         if (!plans.Any(p => p.Role == QdqRole.Weighted))
         {
@@ -76,7 +81,8 @@ public static class StaticQdqQuantizer
                 writer.Constant(plan.Node, constant);
             if (plan.WeightInput is { } weight)
             {
-                var weightScales = writer.Weight(plan.Node, weight, plan.WeightAxis);
+                var floors = integer && plan.BiasInput is { } b ? writer.BiasScaleFloors(plan.Node, b, inputParams[0].Scale) : null;
+                var weightScales = writer.Weight(plan.Node, weight, plan.WeightAxis, floors);
                 if (integer && plan.BiasInput is { } bias)
                     writer.Bias(plan.Node, bias, inputParams[0].Scale, weightScales);
                 nodes.Add(new NodeReport(ReportName(plan.Node), plan.Node.OpType, settings.WeightType.RecipeName(), settings.WeightType.BitWidth(), null, null));
