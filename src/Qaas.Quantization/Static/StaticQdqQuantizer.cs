@@ -47,7 +47,8 @@ public static class StaticQdqQuantizer
             var rewriter = new GraphEditor(proto);
             ReciprocalDivision.Apply(rewriter, selected, model);
             var merged = ScalarMulChain.Apply(rewriter, selected, model);
-            selected = selected.Except(merged).ToList();
+            var folded = ConvInputScaleFolder.Apply(rewriter, selected.Except(merged), model);
+            selected = selected.Except(merged).Except(folded).ToList();
         }
         var plans = QdqPlacement.Plan(proto.Graph, selected, keep)
             .Where(p => !settings.IsFloat8 || p.Role == QdqRole.Weighted).ToList();

@@ -36,6 +36,30 @@ public class MulRewriteTests
     }
 
     [Fact]
+    public void PP_OCR_det_hard_swish_scales_and_shifts_fold_into_the_next_Conv_without_changing_the_output()
+    {
+        var original = OnnxModel.Load(RepositoryPaths.PpOcrDet).Proto;
+        var rewritten = original.Clone();
+        var editor = new GraphEditor(rewritten);
+        editor.PromoteConstantsToInitializers();
+        ReciprocalDivision.Apply(editor, rewritten.Graph.Node.ToList());
+        ScalarMulChain.Apply(editor, rewritten.Graph.Node.ToList());
+        int muls = rewritten.Graph.Node.Count(n => n.OpType == "Mul");
+
+        var removed = ConvInputScaleFolder.Apply(editor, rewritten.Graph.Node.ToList());
+
+        Assert.True(removed.Count(n => n.OpType == "Mul") >= 20, $"{removed.Count} removed");
+        Assert.Equal(muls - removed.Count(n => n.OpType == "Mul"), rewritten.Graph.Node.Count(n => n.OpType == "Mul"));
+        var input = OcrSamples.Detector(1, 160, seed: 9).Samples().First();
+        using var before = new SessionRunner(original);
+        using var after = new SessionRunner(rewritten);
+        var expected = before.Run(input);
+        var actual = after.Run(input);
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-4f, $"element {i}: {expected[i]} vs {actual[i]}");
+    }
+
+    [Fact]
     public void A_division_by_a_computed_tensor_or_by_zero_stays()
     {
         var graph = new Onnx.Proto.GraphProto();
