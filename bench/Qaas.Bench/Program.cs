@@ -12,6 +12,7 @@ public static class Program
         new RtnBenchmark(),
         new CalibrationBenchmark(),
         new TransformerW4Benchmark(),
+        new DetInt8Benchmark(),
         new ApiBenchmark(),
     ];
 

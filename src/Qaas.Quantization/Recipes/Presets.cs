@@ -4,7 +4,8 @@ namespace Qaas.Quantization.Recipes;
 public static class Presets
 {
     static readonly EvaluationSpec DefaultEvaluation = new() { Latency = true, Repeats = 20, Threads = 1, ExecutionProvider = "cpu" };
-    static readonly NodeSelection DefaultNodes = new() { Include = new NodeFilter { OpTypes = ["Conv", "MatMul", "Gemm"] } };
+    // Every op ONNX Runtime fuses into an integer kernel, so that consecutive quantized ops share one Q/DQ pair.
+    static readonly NodeSelection DefaultNodes = new() { Include = new NodeFilter { OpTypes = Static.QdqOps.All } };
 
     public static readonly IReadOnlyDictionary<string, Recipe> All = new Dictionary<string, Recipe>
     {
@@ -12,7 +13,7 @@ public static class Presets
         {
             Preset = "int8-static",
             Weights = new() { Type = "int8", Granularity = "per-channel", Symmetric = true, Algorithm = "rtn" },
-            Activations = new() { Type = "uint8", Calibration = "minmax", Symmetric = false },
+            Activations = new() { Type = "uint8", Calibration = "mse", Symmetric = false },
             Format = "qdq", Transforms = ["fold-batchnorm"], Seed = 0, Nodes = DefaultNodes, Evaluation = DefaultEvaluation,
         },
         ["int8-static-entropy"] = new()

@@ -6,10 +6,8 @@ namespace Qaas.Quantization.Static;
 /// <summary>Applies a recipe's node include/exclude filters (names and op types) to the main graph.</summary>
 public static class NodeSelector
 {
-    public static readonly IReadOnlyList<string> DefaultOpTypes = ["Conv", "MatMul", "Gemm"];
-
-    /// <summary>Op types this quantizer knows how to place Q/DQ around.</summary>
-    public static readonly IReadOnlySet<string> Quantizable = new HashSet<string>(["Conv", "MatMul", "Gemm"]);
+    /// <summary>Every op type this quantizer knows how to place Q/DQ around (<see cref="QdqOps"/>).</summary>
+    public static IReadOnlyList<string> DefaultOpTypes => QdqOps.All;
 
     public static IReadOnlyList<NodeProto> Select(GraphProto graph, NodeSelection? selection)
     {
@@ -21,7 +19,7 @@ public static class NodeSelector
         var excludedNames = new HashSet<string>(exclude?.Names ?? [], StringComparer.Ordinal);
         return graph.Node
             .Where(n => n.Domain.Length == 0 || n.Domain == "ai.onnx")
-            .Where(n => Quantizable.Contains(n.OpType))
+            .Where(n => QdqOps.IsSelectable(n.OpType))
             .Where(n => opTypes.Contains(n.OpType) || names.Contains(n.Name))
             .Where(n => !excludedOps.Contains(n.OpType) && !excludedNames.Contains(n.Name))
             .ToList();

@@ -17,6 +17,7 @@ internal sealed class QdqWriter(GraphEditor editor, string domain, StaticQuantSe
 {
     private readonly Dictionary<string, QuantParams> _activations = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (string Name, float[] Scales)> _weights = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _constants = new(StringComparer.Ordinal);
     private readonly Dictionary<string, NodeProto> _producers = editor.Graph.Node
         .SelectMany(n => n.Output.Where(o => o.Length > 0).Select(o => (o, n)))
         .GroupBy(p => p.o).ToDictionary(g => g.Key, g => g.First().n, StringComparer.Ordinal);
@@ -90,7 +91,9 @@ internal sealed class QdqWriter(GraphEditor editor, string domain, StaticQuantSe
     /// <summary>Replaces the float weight at <paramref name="input"/> with quantized values behind a DequantizeLinear.</summary>
     /// <param name="axis">Output-channel axis for per-channel scales; null forces one scale.</param>
     /// <returns>The weight scales (one, or one per output channel).</returns>
-    public float[] Weight(NodeProto node, int input, int? axis)
+    /// <param name="scaleFloors">Smallest scale allowed per output channel (one value for every channel when per-tensor),
+    /// from <see cref="BiasScaleFloors"/>; null = none.</param>
+    public float[] Weight(NodeProto node, int input, int? axis, float[]? scaleFloors = null)
     {
         var name = node.Input[input];
         if (!_weights.TryGetValue(name, out var done))
@@ -99,7 +102,7 @@ internal sealed class QdqWriter(GraphEditor editor, string domain, StaticQuantSe
             var w = TensorData.Read<float>(tensor, source);
             var shape = tensor.Dims.Select(d => checked((int)d)).ToArray();
             int? channelAxis = settings.PerChannelWeights ? axis : null;
-            var (values, scales, zeroPoints) = QuantizeWeight(w, shape, channelAxis);
+            var (values, scales, zeroPoints) = QuantizeWeight(w, shape, channelAxis, scaleFloors);
             var dims = tensor.Dims.ToArray();
             long[] paramDims = channelAxis is null ? [] : [scales.Length];
             var q = editor.AddInitializer(TensorData.Create<byte>(name + "_quantized", values, dims, DataTypeOf(settings.WeightType)));
@@ -112,6 +115,34 @@ internal sealed class QdqWriter(GraphEditor editor, string domain, StaticQuantSe
         }
         node.Input[input] = done.Name;
         return done.Scales;
+    }
+
+    /// <summary>
+    /// Replaces the float initializer at <paramref name="input"/> (a constant operand of Add/Mul/Concat) with its values
+    /// in the activation type, one scale over its own range, behind a DequantizeLinear: ORT's QLinearAdd/QLinearMul
+    /// take every operand quantized to the same type.
+    /// </summary>
+    public void Constant(NodeProto node, int input)
+    {
+        var name = node.Input[input];
+        if (!_constants.TryGetValue(name, out var dequantized))
+        {
+            var tensor = editor.FindInitializer(name) ?? throw new InvalidOperationException($"constant '{name}' is not an initializer");
+            var values = TensorData.Read<float>(tensor, source);
+            var (min, max) = TensorRanges.PerTensor(values);
+            var type = settings.ActivationType;
+            var p = QuantParamsCalculator.FromRange(min, max, type, settings.SymmetricActivations);
+            var shape = tensor.Dims.Select(d => checked((int)d)).ToArray();
+            var tp = new TensorQuantParams(type, Granularity.PerTensor, 0, 0, [p.Scale], [p.ZeroPoint], []);
+            var q = editor.AddInitializer(TensorData.Create<byte>(name + "_quantized", TensorQuantizer.Quantize(values, shape, tp),
+                tensor.Dims.ToArray(), DataTypeOf(type)));
+            var s = editor.AddInitializer(TensorData.Create<float>(name + "_scale", [p.Scale], []));
+            var z = editor.AddInitializer(ZeroPoints(name + "_zero_point", type, [p.ZeroPoint], []));
+            dequantized = editor.Names.Fresh(name + "_dequantized");
+            editor.AddNode("DequantizeLinear", [q, s, z], [dequantized], name + "_DequantizeLinear", domain);
+            _constants[name] = dequantized;
+        }
+        node.Input[input] = dequantized;
     }
 
     /// <summary>Stores the float bias at <paramref name="input"/> as int32 with scale inputScale * weightScale, zero point 0.</summary>
@@ -138,7 +169,7 @@ internal sealed class QdqWriter(GraphEditor editor, string domain, StaticQuantSe
         node.Input[input] = dequantized;
     }
 
-    private (byte[] Values, float[] Scales, int[] ZeroPoints) QuantizeWeight(float[] w, int[] shape, int? axis)
+    private (byte[] Values, float[] Scales, int[] ZeroPoints) QuantizeWeight(float[] w, int[] shape, int? axis, float[]? floors)
     {
         var type = settings.WeightType;
         if (StaticQuantSettings.IsFloat8Type(type))
@@ -146,7 +177,28 @@ internal sealed class QdqWriter(GraphEditor editor, string domain, StaticQuantSe
         var p = axis is { } a
             ? QuantParamsCalculator.PerChannel(w, shape, a, type, settings.SymmetricWeights)
             : QuantParamsCalculator.PerTensor(w, type, settings.SymmetricWeights);
+        if (floors is not null && settings.SymmetricWeights)
+        {
+            // Widening a symmetric scale keeps the zero point and only coarsens weights that are tiny anyway.
+            for (int c = 0; c < p.Scales.Length; c++)
+                p.Scales[c] = MathF.Max(p.Scales[c], p.Scales.Length == floors.Length ? floors[c] : floors.Max());
+        }
         return (TensorQuantizer.Quantize(w, shape, p), p.Scales, p.ZeroPoints);
+    }
+
+    /// <summary>Largest int32 bias value allowed: the kernel adds the weight products to it in int32, so leave headroom.</summary>
+    public const double BiasLimit = 1 << 28;
+
+    /// <summary>
+    /// Per output channel, the weight scale below which bias / (inputScale * weightScale) would not fit in
+    /// <see cref="BiasLimit"/>: a channel whose weights are near zero but whose bias is not (BatchNorm-folded dead
+    /// channels) would otherwise get a saturated, wrong int32 bias. As ONNX Runtime's own quantizer does, the weight
+    /// scale is widened instead.
+    /// </summary>
+    public float[] BiasScaleFloors(NodeProto node, int biasInput, float inputScale)
+    {
+        var tensor = editor.FindInitializer(node.Input[biasInput]) ?? throw new InvalidOperationException($"bias '{node.Input[biasInput]}' is not an initializer");
+        return TensorData.Read<float>(tensor, source).Select(b => (float)(Math.Abs(b) / (inputScale * BiasLimit))).ToArray();
     }
 
     /// <summary>Scale = absmax / largest finite value of the format (per channel or per tensor); zero point 0.</summary>

@@ -39,9 +39,20 @@ public static class StaticQdqQuantizer
         new GraphEditor(proto).PromoteConstantsToInitializers();
 
         var keep = options?.KeepFloat ?? new HashSet<string>();
-        var plans = QdqPlacement.Plan(proto.Graph, NodeSelector.Select(proto.Graph, recipe.Nodes))
-            .Where(p => !keep.Contains(ReportName(p.Node))).ToList();
-        if (plans.Count == 0)
+        // Float8 has no integer kernels to fuse into: only the weighted ops get (simulated) Q/DQ.
+        var selected = NodeSelector.Select(proto.Graph, recipe.Nodes);
+        if (!settings.IsFloat8)
+        {
+            // Float rewrites that turn ops without an integer kernel, or redundant ones, into fewer fusable Muls.
+            var rewriter = new GraphEditor(proto);
+            ReciprocalDivision.Apply(rewriter, selected, model);
+            var merged = ScalarMulChain.Apply(rewriter, selected, model);
+            var folded = ConvInputScaleFolder.Apply(rewriter, selected.Except(merged), model);
+            selected = selected.Except(merged).Except(folded).ToList();
+        }
+        var plans = QdqPlacement.Plan(proto.Graph, selected, keep)
+            .Where(p => !settings.IsFloat8 || p.Role == QdqRole.Weighted).ToList();
+        if (!plans.Any(p => p.Role == QdqRole.Weighted))
         {
             warnings.Add("No node matched the recipe's selection with a float initializer weight; the model is unchanged.");
             return new QuantizedModel(proto, [], warnings, Simulated: false);
@@ -62,17 +73,24 @@ public static class StaticQdqQuantizer
         var writer = new QdqWriter(editor, opset.Domain, settings, working);
         var nodes = new List<NodeReport>(plans.Count);
         bool integer = !settings.IsFloat8;
+        var effective = EffectiveRanges(plans, ranges);
         foreach (var plan in plans)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var inputParams = plan.InputTensors.Select(t => writer.Activation(t, ranges[t])).ToList();
-            var weightScales = writer.Weight(plan.Node, plan.WeightInput, plan.WeightAxis);
-            if (integer && plan.BiasInput is { } bias)
-                writer.Bias(plan.Node, bias, inputParams[0].Scale, weightScales);
+            var inputParams = plan.InputTensors.Select(t => writer.Activation(t, effective[t])).ToList();
+            foreach (var constant in plan.ConstantInputs)
+                writer.Constant(plan.Node, constant);
+            if (plan.WeightInput is { } weight)
+            {
+                var floors = integer && plan.BiasInput is { } b ? writer.BiasScaleFloors(plan.Node, b, inputParams[0].Scale) : null;
+                var weightScales = writer.Weight(plan.Node, weight, plan.WeightAxis, floors);
+                if (integer && plan.BiasInput is { } bias)
+                    writer.Bias(plan.Node, bias, inputParams[0].Scale, weightScales);
+                nodes.Add(new NodeReport(ReportName(plan.Node), plan.Node.OpType, settings.WeightType.RecipeName(), settings.WeightType.BitWidth(), null, null));
+            }
             // The output Q only exists to let ORT fuse integer kernels; float8 has none.
             if (integer)
-                writer.Activation(plan.OutputTensor, ranges[plan.OutputTensor]);
-            nodes.Add(new NodeReport(ReportName(plan.Node), plan.Node.OpType, settings.WeightType.RecipeName(), settings.WeightType.BitWidth(), null, null));
+                writer.Activation(plan.OutputTensor, effective[plan.OutputTensor]);
         }
 
         editor.SortTopologically();
@@ -99,6 +117,19 @@ public static class StaticQdqQuantizer
             foreach (var (tensor, range) in ranges)
                 cache[tensor] = range;
         return ranges;
+    }
+
+    /// <summary>
+    /// The range each Q uses: calibrated, except a shared-parameter op's output, which takes its input's (in graph
+    /// order, so a MaxPool after a Resize inherits through both).
+    /// </summary>
+    private static Dictionary<string, (float Min, float Max)> EffectiveRanges(IReadOnlyList<QdqNodePlan> plans,
+        IReadOnlyDictionary<string, (float Min, float Max)> calibrated)
+    {
+        var effective = new Dictionary<string, (float Min, float Max)>(calibrated, StringComparer.Ordinal);
+        foreach (var p in plans.Where(p => p.OutputSharesInputParams))
+            effective[p.OutputTensor] = effective[p.InputTensors[0]];
+        return effective;
     }
 
     /// <summary>Forwards progress scaled into [0, share], synchronously (Progress&lt;T&gt; would post and could reorder).</summary>

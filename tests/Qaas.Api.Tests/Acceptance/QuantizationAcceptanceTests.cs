@@ -95,8 +95,9 @@ public sealed class QuantizationAcceptanceTests(QaasService service) : IClassFix
             var input = new Dictionary<string, Tensor> { ["x"] = Tensor.Create(TextImages.Detection(i, Size, Size, 4), 1, 3, Size, Size) };
             iou.Add(fp32.Run(input).Values.Single().AsSpan<float>(), int8.Run(input).Values.Single().AsSpan<float>());
         }
-        // Issue 4 asks for 0.97; per-tensor activation scales on the stem reach ~0.90 here (README, "Known gaps").
-        Assert.True(iou.IoU >= 0.85, $"IoU of maps thresholded at 0.3: {iou.IoU:F4}");
+        // Issue 4 asks for 0.97. Fully int8 (every op fused, MSE ranges) measures 0.9545 here; int8 weights alone give
+        // ~0.974. An acceptance limit (minSqnrDb) that keeps the stem's Convs in fp32 gets ~0.97 at a lower speedup.
+        Assert.True(iou.IoU >= 0.94, $"IoU of maps thresholded at 0.3: {iou.IoU:F4}");
     }
 
     [Fact]

@@ -154,7 +154,7 @@ public sealed class JobsTests(QaasService service) : IClassFixture<QaasService>
         using var client = service.Client();
         var presets = await client.GetFromJsonAsync<JsonElement>("/v1/presets");
         Assert.Contains(presets.EnumerateArray(), p => p.Str("name") == "int8-static"
-            && p.GetProperty("recipe").GetProperty("activations").Str("calibration") == "minmax");
+            && p.GetProperty("recipe").GetProperty("activations").Str("calibration") == "mse");
         using var anonymous = service.Anonymous();
         Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/health/live")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/health/ready")).StatusCode);

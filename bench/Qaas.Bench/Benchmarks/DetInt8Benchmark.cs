@@ -1,0 +1,89 @@
+using System.Diagnostics;
+using Google.Protobuf;
+using Qaas.Bench.Measurement;
+using Qaas.Bench.Models;
+using Qaas.Bench.Reporting;
+using Qaas.Onnx.Io;
+using Qaas.Quantization.Metrics;
+using Qaas.Quantization.Recipes;
+using Qaas.Quantization.Static;
+using Qaas.Runtime.Sessions;
+using Qaas.Runtime.Tensors;
+
+namespace Qaas.Bench.Benchmarks;
+
+/// <summary>
+/// PP-OCRv4 det at 640x640, fp32 against the plain int8-static preset (QDQ, calibrated on rendered text): detection-map
+/// agreement (IoU of maps thresholded at 0.3) on other rendered text images, and latency at 1 and 2 intra-op threads.
+/// Both sessions of a thread count run alternately with spinning off; the speedup is the median of per-pair ratios.
+/// </summary>
+public sealed class DetInt8Benchmark : IBenchmark
+{
+    private const int Size = 640, CalibrationImages = 8, EvaluationImages = 8, WarmUp = 2, Pairs = 12;
+    private const int CalibrationSeed = 1, EvaluationSeed = 2, LatencySeed = 3;
+
+    public string Name => "det-int8";
+
+    public Task<BenchReport> RunAsync()
+    {
+        var model = OnnxModel.Load(RepositoryPaths.PpOcrDet);
+        var recipe = RecipeResolver.Resolve(new Recipe { Preset = "int8-static" });
+        var clock = Stopwatch.StartNew();
+        var result = StaticQdqQuantizer.Quantize(model, recipe, RenderedTextFeed.Detector(CalibrationImages, Size, CalibrationSeed));
+        var quantizeSeconds = clock.Elapsed.TotalSeconds;
+        var fp32Bytes = model.Proto.ToByteArray();
+        var int8Bytes = result.Model.ToByteArray();
+
+        double iou = DetectionIoU(fp32Bytes, int8Bytes);
+        var input = RenderedTextFeed.Detector(1, Size, LatencySeed).Samples().First();
+        var one = Paired(fp32Bytes, int8Bytes, input, threads: 1);
+        var two = Paired(fp32Bytes, int8Bytes, input, threads: 2);
+
+        return Task.FromResult(new BenchReport(Name, $"PP-OCRv4 det, x[1,3,{Size},{Size}], fp32 vs preset int8-static (QDQ)")
+            .Figure("quantization", $"{quantizeSeconds:F1} s ({CalibrationImages} rendered text images, {result.Nodes.Count} weighted nodes)")
+            .Target($"IoU@0.3 vs fp32 ({EvaluationImages} other images)", $"{iou:F4}", ">= 0.97", iou >= 0.97)
+            .Figure($"1 thread p50 (of {Pairs})", $"fp32 {one.Fp32:F1} ms, int8 {one.Int8:F1} ms")
+            .Target("1 thread speedup (median of pair ratios)", $"{one.Ratio:F2}x", ">= 2x", one.Ratio >= 2)
+            .Figure($"2 threads p50 (of {Pairs})", $"fp32 {two.Fp32:F1} ms, int8 {two.Int8:F1} ms")
+            .Target("2 threads speedup (median of pair ratios)", $"{two.Ratio:F2}x", "> 1x", two.Ratio > 1)
+            .Note("intra-op threads as stated, inter-op 1, allow_spinning off, runs alternate fp32/int8; model sizes " +
+                $"{Units.Bytes(fp32Bytes.Length)} fp32, {Units.Bytes(int8Bytes.Length)} int8"));
+    }
+
+    private static double DetectionIoU(byte[] fp32Bytes, byte[] int8Bytes)
+    {
+        var options = new InferenceSessionOptions { IntraOpThreads = 2, AllowSpinning = false };
+        using var fp32 = InferenceSession.Create(fp32Bytes, options);
+        using var int8 = InferenceSession.Create(int8Bytes, options);
+        var iou = new IoUAccumulator(0.3f);
+        foreach (var sample in RenderedTextFeed.Detector(EvaluationImages, Size, EvaluationSeed).Samples())
+            iou.Add(fp32.Run(sample).Values.Single().AsSpan<float>(), int8.Run(sample).Values.Single().AsSpan<float>());
+        return iou.IoU;
+    }
+
+    private static (double Fp32, double Int8, double Ratio) Paired(byte[] fp32Bytes, byte[] int8Bytes,
+        IReadOnlyDictionary<string, Tensor> input, int threads)
+    {
+        var options = new InferenceSessionOptions { IntraOpThreads = threads, InterOpThreads = 1, AllowSpinning = false };
+        using var fp32 = InferenceSession.Create(fp32Bytes, options);
+        using var int8 = InferenceSession.Create(int8Bytes, options);
+        var a = new List<double>();
+        var b = new List<double>();
+        for (var i = -WarmUp; i < Pairs; i++)
+        {
+            var x = Time(() => fp32.Run(input));
+            var y = Time(() => int8.Run(input));
+            if (i < 0) continue;
+            a.Add(x);
+            b.Add(y);
+        }
+        return (Stats.Median(a), Stats.Median(b), Stats.Median(a.Zip(b, (x, y) => x / y)));
+    }
+
+    private static double Time(Action action)
+    {
+        var sw = Stopwatch.StartNew();
+        action();
+        return sw.Elapsed.TotalMilliseconds;
+    }
+}
