@@ -55,9 +55,11 @@ public class PpOcrStaticTests(ITestOutputHelper output)
         var probabilities = quantized.Run(OcrSamples.Classifier(1, EvaluationSeed).Samples().First());
         Assert.Equal(2, probabilities.Length);
         Assert.Equal(1f, probabilities[0] + probabilities[1], 3);
-        // KL thresholds clip these spiky text-image activations hard (measured ~71% agreement vs 100% for min/max);
-        // logged, not asserted.
-        output.WriteLine($"entropy top-1 agreement {Agreement(model, result, OcrSamples.Classifier(24, EvaluationSeed)):P1}");
+        // The KL search keeps at least 99.9% of each activation's mass (EntropyObserver.MinKeptMass): before that floor it
+        // clipped these spiky text-image activations into the signal and agreed on ~71%.
+        var agreement = Agreement(model, result, OcrSamples.Classifier(24, EvaluationSeed));
+        output.WriteLine($"entropy top-1 agreement {agreement:P1}");
+        Assert.True(agreement >= 0.99, $"top-1 agreement {agreement:P1}");
     }
 
     [Fact]
