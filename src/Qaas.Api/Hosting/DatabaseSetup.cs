@@ -23,6 +23,12 @@ public static class DatabaseSetup
     {
         var builder = new NpgsqlDataSourceBuilder(connectionString);
         builder.ConnectionStringBuilder.IncludeErrorDetail = true;
+        // Blob rows stream out by binary COPY: with Npgsql's 8 KiB default every 8 KiB row is its own send() and wakes
+        // the PostgreSQL backend once; 1 MiB batches ~130 rows per send (upload 161 -> 193 MB/s in the api bench).
+        // A connection string that sets its own size keeps it.
+        if (!connectionString.Contains("Write Buffer Size", StringComparison.OrdinalIgnoreCase)
+            && !connectionString.Contains("WriteBufferSize", StringComparison.OrdinalIgnoreCase))
+            builder.ConnectionStringBuilder.WriteBufferSize = 1 << 20;
         return builder.Build();
     }
 }
