@@ -72,23 +72,6 @@ public sealed class DetInt8Benchmark : IBenchmark
         var options = new InferenceSessionOptions { IntraOpThreads = threads, InterOpThreads = 1, AllowSpinning = false };
         using var fp32 = InferenceSession.Create(fp32Bytes, options);
         using var int8 = InferenceSession.Create(int8Bytes, options);
-        var a = new List<double>();
-        var b = new List<double>();
-        for (var i = -WarmUp; i < Pairs; i++)
-        {
-            var x = Time(() => fp32.Run(input));
-            var y = Time(() => int8.Run(input));
-            if (i < 0) continue;
-            a.Add(x);
-            b.Add(y);
-        }
-        return (Stats.Median(a), Stats.Median(b), Stats.Median(a.Zip(b, (x, y) => x / y)));
-    }
-
-    private static double Time(Action action)
-    {
-        var sw = Stopwatch.StartNew();
-        action();
-        return sw.Elapsed.TotalMilliseconds;
+        return AlternatingRuns.Measure(() => fp32.Run(input), () => int8.Run(input), WarmUp, Pairs);
     }
 }

@@ -120,23 +120,7 @@ public sealed class TransformerW4Benchmark : IBenchmark
     private static (double Fp32Ms, double Int4Ms, double Ratio) Paired(InferenceSession fp32, InferenceSession int4,
         Dictionary<string, Tensor> inputs, int pairs)
     {
-        var a = new List<double>();
-        var b = new List<double>();
-        for (int i = -WarmUp; i < pairs; i++)
-        {
-            double x = Time(() => fp32.Run(inputs)), y = Time(() => int4.Run(inputs));
-            if (i < 0) continue;
-            a.Add(x);
-            b.Add(y);
-        }
-        return (Stats.Median(a), Stats.Median(b), Stats.Median(a.Zip(b, (x, y) => x / y)));
-    }
-
-    private static double Time(Action action)
-    {
-        var sw = Stopwatch.StartNew();
-        action();
-        return sw.Elapsed.TotalMilliseconds;
+        return AlternatingRuns.Measure(() => fp32.Run(inputs), () => int4.Run(inputs), WarmUp, pairs);
     }
 
     /// <summary>Packed B, scales and zero points of every MatMulNBits node (inputs 1..3), as the acceptance counts them.</summary>

@@ -7,29 +7,9 @@ namespace Qaas.Runtime.Native;
 /// <summary>Copies an output OrtValue into a managed <see cref="Tensor"/>.</summary>
 internal static unsafe class OutputReader
 {
-    private const int OnnxTypeTensor = 1;
-
     public static Tensor Read(nint value, string name)
     {
-        int valueType;
-        OrtStatus.Check(OrtApi.GetValueType(value, &valueType));
-        if (valueType != OnnxTypeTensor)
-            throw new NotSupportedException($"Output '{name}' is a {(OnnxValueKind)valueType}, not a tensor; only tensors are supported.");
-
-        using var info = new TensorTypeAndShapeInfoHandle();
-        nint rawInfo;
-        OrtStatus.Check(OrtApi.GetTensorTypeAndShape(value, &rawInfo));
-        info.Attach(rawInfo);
-
-        int elementType;
-        nuint rank;
-        OrtStatus.Check(OrtApi.GetTensorElementType(rawInfo, &elementType));
-        OrtStatus.Check(OrtApi.GetDimensionsCount(rawInfo, &rank));
-        var shape = new long[(int)rank];
-        fixed (long* dims = shape)
-            OrtStatus.Check(OrtApi.GetDimensions(rawInfo, dims, rank));
-
-        var type = (TensorElementType)elementType;
+        var (type, shape) = OrtValueShape.Read(value, name);
         return type == TensorElementType.String
             ? ReadStrings(value, shape)
             : ReadFixedSize(value, type, shape);

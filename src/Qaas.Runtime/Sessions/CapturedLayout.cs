@@ -6,8 +6,6 @@ namespace Qaas.Runtime.Sessions;
 /// <summary>Where one captured output lives: element type, shape and data pointer of an ORT-owned tensor.</summary>
 internal readonly unsafe struct CapturedLayout
 {
-    private const int OnnxTypeTensor = 1;
-
     private CapturedLayout(TensorElementType elementType, long[] shape, nint data, long byteCount)
     {
         ElementType = elementType;
@@ -26,24 +24,7 @@ internal readonly unsafe struct CapturedLayout
 
     public static CapturedLayout Read(nint value, string name)
     {
-        int valueType;
-        OrtStatus.Check(OrtApi.GetValueType(value, &valueType));
-        if (valueType != OnnxTypeTensor)
-            throw new NotSupportedException($"Output '{name}' is a {(OnnxValueKind)valueType}, not a tensor; only tensors can be captured.");
-
-        using var info = new TensorTypeAndShapeInfoHandle();
-        nint rawInfo;
-        OrtStatus.Check(OrtApi.GetTensorTypeAndShape(value, &rawInfo));
-        info.Attach(rawInfo);
-        int elementType;
-        nuint rank;
-        OrtStatus.Check(OrtApi.GetTensorElementType(rawInfo, &elementType));
-        OrtStatus.Check(OrtApi.GetDimensionsCount(rawInfo, &rank));
-        var shape = new long[(int)rank];
-        fixed (long* dims = shape)
-            OrtStatus.Check(OrtApi.GetDimensions(rawInfo, dims, rank));
-
-        var type = (TensorElementType)elementType;
+        var (type, shape) = OrtValueShape.Read(value, name);
         if (type == TensorElementType.String)
             throw new NotSupportedException($"Output '{name}' is a string tensor; only fixed-size element types can be captured in place.");
         var byteCount = TensorElementTypeInfo.ByteCount(type, Tensor.ShapeElementCount(shape));
