@@ -12,13 +12,17 @@ namespace Qaas.Quantization.Calibration;
 /// <summary>
 /// Runs calibration samples through ONNX Runtime and folds the chosen intermediate tensors into range observers.
 /// One session over a copy of the model whose graph outputs include those tensors; samples stream through it one at
-/// a time into an <see cref="OutputCapture"/>, whose output buffers every sample reuses and observers read in place,
-/// so memory does not grow with the sample count and no sample's activations are copied.
+/// a time into <see cref="OutputCapture"/>s (two taking turns, so observing one sample overlaps inferring the next),
+/// whose output buffers every sample reuses and observers read in place: memory does not grow with the sample count
+/// and no sample's activations are copied.
 /// </summary>
 public static partial class CalibrationRunner
 {
     /// <summary>Intra-op threads of the calibration session: calibration shares the machine with other jobs.</summary>
     public const int SessionThreads = 2;
+
+    /// <summary>Captured bytes per sample up to which a second set of capture buffers is made (see <see cref="Run"/>).</summary>
+    public const long MaxDoubleBufferedBytes = 256L << 20;
 
     /// <param name="tensors">Float tensors to observe: node outputs or graph inputs of the main graph.</param>
     /// <param name="activations">Calibration method, target type, symmetry and percentile.</param>
@@ -46,24 +50,44 @@ public static partial class CalibrationRunner
             ExternalDataDirectory = model.Files is null ? null : Path.GetDirectoryName(model.Files.MainFile),
         };
         using var session = InferenceSession.Create(WithOutputs(model.Proto, fromSession), options);
-        using var capture = fromSession.Count > 0 ? session.CreateCapture(fromSession) : null;
-
+        // Two captures taking turns: while ONNX Runtime fills one with the next sample, a worker folds the other into
+        // the observers, so observing costs no wall time beside inference. The second set of buffers is only made when
+        // one sample's activations are small enough to hold twice.
+        var captures = new List<OutputCapture>(2);
+        Task observing = Task.CompletedTask;
         int done = 0;
-        foreach (var sample in feed.Samples())
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            foreach (var name in fromFeed)
-                if (sample.TryGetValue(name, out var input))
-                    Observe(observers[name], input);
-            if (capture is not null)
+            foreach (var sample in feed.Samples())
             {
-                capture.Run(sample, cancellationToken);
-                for (var i = 0; i < fromSession.Count; i++)
-                    Observe(observers[fromSession[i]], capture[i]);
+                cancellationToken.ThrowIfCancellationRequested();
+                foreach (var name in fromFeed)
+                    if (sample.TryGetValue(name, out var input))
+                        Observe(observers[name], input);
+                if (fromSession.Count > 0)
+                {
+                    if (captures.Count == 0 || (captures.Count == 1 && done == 1 && captures[0].ByteCount <= MaxDoubleBufferedBytes))
+                        captures.Add(session.CreateCapture(fromSession));
+                    var capture = captures[done % captures.Count];
+                    if (captures.Count == 1) observing.GetAwaiter().GetResult(); // one buffer: its readers must be done
+                    capture.Run(sample, cancellationToken);
+                    observing.GetAwaiter().GetResult();
+                    observing = Task.Run(() =>
+                    {
+                        for (var i = 0; i < fromSession.Count; i++)
+                            Observe(observers[fromSession[i]], capture[i]);
+                    }, cancellationToken);
+                }
+                done++;
+                if (feed.Count > 0)
+                    progress?.Report(Math.Min(1.0, (double)done / feed.Count));
             }
-            done++;
-            if (feed.Count > 0)
-                progress?.Report(Math.Min(1.0, (double)done / feed.Count));
+            observing.GetAwaiter().GetResult();
+        }
+        finally
+        {
+            try { observing.Wait(CancellationToken.None); } catch (AggregateException) { } // already surfaced, or cancelled
+            foreach (var c in captures) c.Dispose();
         }
         if (done == 0)
             throw new InvalidOperationException("Calibration needs at least one sample; the feed was empty.");
