@@ -66,8 +66,10 @@ public sealed class ModelsTests(QaasService service) : IClassFixture<QaasService
         Assert.Equal(["net.onnx", "net.onnx.data"], zip.Entries.Select(e => e.FullName).Order().ToArray());
     }
 
-    [Fact]
-    public async Task Zip_upload_is_unpacked()
+    [Theory]
+    [InlineData("application/zip")]
+    [InlineData("application/octet-stream")] // recognised by its first bytes: spooled and unpacked, not streamed as a model
+    public async Task Zip_upload_is_unpacked(string contentType)
     {
         using var client = service.Client();
         var onnx = TinyOnnx.Relu(9);
@@ -78,7 +80,7 @@ public sealed class ModelsTests(QaasService service) : IClassFixture<QaasService
             await using (var e = zip.CreateEntry("m/w.bin").Open()) await e.WriteAsync(new byte[100]);
         }
         using var content = new ByteArrayContent(ms.ToArray());
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/zip");
+        content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
         var model = await (await client.PostAsync("/v1/models", content)).ExpectJsonAsync(HttpStatusCode.Created);
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(onnx)), model.Str("sha256"));
         Assert.Equal(onnx, await client.GetByteArrayAsync($"/v1/models/{model.Str("id")}/content"));
@@ -160,6 +162,11 @@ public sealed class ModelsTests(QaasService service) : IClassFixture<QaasService
         garbage.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
         var problem = await (await client.PostAsync("/v1/models", garbage)).ExpectProblemAsync(HttpStatusCode.BadRequest);
         Assert.False(string.IsNullOrEmpty(problem.Str("detail")));
+
+        using var empty = new ByteArrayContent([]);
+        empty.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        var emptyProblem = await (await client.PostAsync("/v1/models", empty)).ExpectProblemAsync(HttpStatusCode.BadRequest);
+        Assert.False(string.IsNullOrEmpty(emptyProblem.Str("detail")));
 
         Assert.Equal(blobsBefore, await TestPostgres.ScalarAsync(service.ConnectionString, "SELECT count(*) FROM blobs"));
         await (await client.GetAsync($"/v1/models/{Guid.NewGuid()}")).ExpectProblemAsync(HttpStatusCode.NotFound);
