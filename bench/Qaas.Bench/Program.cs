@@ -13,6 +13,7 @@ public static class Program
         new CalibrationBenchmark(),
         new TransformerW4Benchmark(),
         new DetInt8Benchmark(),
+        new ClsInt8Benchmark(),
         new ApiBenchmark(),
     ];
 
