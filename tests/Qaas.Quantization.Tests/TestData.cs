@@ -1,3 +1,6 @@
+using Qaas.Quantization.Pipeline;
+using Qaas.Runtime.Tensors;
+
 namespace Qaas.Quantization.Tests;
 
 /// <summary>Deterministic random data for the tests.</summary>
@@ -24,4 +27,12 @@ internal static class TestData
         }
         return x;
     }
+
+    /// <summary>Samples for input "x" of shape [1, 3, 16, 16], uniform in [-1, 1); sample i is seeded with seed + i.</summary>
+    public static SampleFeed Images(int count, int seed) =>
+        Feed(count, i => Tensor.Create(Uniform(3 * 16 * 16, -1, 1, seed + i), 1, 3, 16, 16));
+
+    /// <summary>A feed of <paramref name="count"/> samples for the single input "x".</summary>
+    public static SampleFeed Feed(int count, Func<int, Tensor> make) => new(() => Enumerable.Range(0, count).Select(i =>
+        (IReadOnlyDictionary<string, Tensor>)new Dictionary<string, Tensor> { ["x"] = make(i) }), count, synthetic: false);
 }

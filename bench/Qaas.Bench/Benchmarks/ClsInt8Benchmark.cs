@@ -25,15 +25,15 @@ public sealed class ClsInt8Benchmark : IBenchmark
     {
         var model = OnnxModel.Load(RepositoryPaths.PpOcrCls);
         var result = StaticQdqQuantizer.Quantize(model, RecipeResolver.Resolve(new Recipe { Preset = "int8-static" }),
-            RenderedTextFeed.Classifier(CalibrationLines, seed: 1));
+            OcrSamples.Classifier(CalibrationLines, seed: 1));
         var options = new InferenceSessionOptions { IntraOpThreads = 1, InterOpThreads = 1, AllowSpinning = false };
         using var fp32 = InferenceSession.Create(model.Proto.ToByteArray(), options);
         using var int8 = InferenceSession.Create(result.Model.ToByteArray(), options);
 
         var agreement = new Top1Agreement();
-        foreach (var line in RenderedTextFeed.Classifier(EvaluationLines, seed: 2).Samples())
+        foreach (var line in OcrSamples.Classifier(EvaluationLines, seed: 2).Samples())
             agreement.Add(fp32.Run(line).Values.Single().AsSpan<float>(), int8.Run(line).Values.Single().AsSpan<float>(), classes: 2);
-        var input = RenderedTextFeed.Classifier(1, seed: 3).Samples().First();
+        var input = OcrSamples.Classifier(1, seed: 3).Samples().First();
         var (fp32Ms, int8Ms, ratio) = AlternatingRuns.Measure(() => fp32.Run(input), () => int8.Run(input), WarmUp, Pairs);
 
         return Task.FromResult(new BenchReport(Name, "PP-OCR direction classifier, x[1,3,48,192], fp32 vs preset int8-static (QDQ)")

@@ -30,13 +30,13 @@ public sealed class DetInt8Benchmark : IBenchmark
         var model = OnnxModel.Load(RepositoryPaths.PpOcrDet);
         var recipe = RecipeResolver.Resolve(new Recipe { Preset = "int8-static" });
         var clock = Stopwatch.StartNew();
-        var result = StaticQdqQuantizer.Quantize(model, recipe, RenderedTextFeed.Detector(CalibrationImages, Size, CalibrationSeed));
+        var result = StaticQdqQuantizer.Quantize(model, recipe, OcrSamples.Detector(CalibrationImages, Size, CalibrationSeed));
         var quantizeSeconds = clock.Elapsed.TotalSeconds;
         var fp32Bytes = model.Proto.ToByteArray();
         var int8Bytes = result.Model.ToByteArray();
 
         double iou = DetectionIoU(fp32Bytes, int8Bytes);
-        var input = RenderedTextFeed.Detector(1, Size, LatencySeed).Samples().First();
+        var input = OcrSamples.Detector(1, Size, LatencySeed).Samples().First();
         var one = Paired(fp32Bytes, int8Bytes, input, threads: 1);
         var two = Paired(fp32Bytes, int8Bytes, input, threads: 2);
         // The same quantization written in QOperator form (format "qoperator"): same integer math, other kernels.
@@ -61,7 +61,7 @@ public sealed class DetInt8Benchmark : IBenchmark
         using var fp32 = InferenceSession.Create(fp32Bytes, options);
         using var int8 = InferenceSession.Create(int8Bytes, options);
         var iou = new IoUAccumulator(0.3f);
-        foreach (var sample in RenderedTextFeed.Detector(EvaluationImages, Size, EvaluationSeed).Samples())
+        foreach (var sample in OcrSamples.Detector(EvaluationImages, Size, EvaluationSeed).Samples())
             iou.Add(fp32.Run(sample).Values.Single().AsSpan<float>(), int8.Run(sample).Values.Single().AsSpan<float>());
         return iou.IoU;
     }

@@ -26,16 +26,7 @@ internal sealed class TeeToBlobStream(Stream body, BlobWriter blob, Cancellation
     }
 
     /// <summary>Stores whatever the parser left unread (nothing, for a parser that reads to the end).</summary>
-    public async Task DrainAsync()
-    {
-        var buffer = new byte[1 << 16];
-        int n;
-        while ((n = await body.ReadAsync(buffer, ct)) > 0)
-        {
-            await blob.WriteAsync(buffer.AsMemory(0, n), ct);
-            _position += n;
-        }
-    }
+    public Task DrainAsync() => blob.CopyFromAsync(body, ct);
 
     public override void Flush() { }
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();

@@ -23,10 +23,7 @@ public sealed class BlobStore(NpgsqlDataSource dataSource)
     public async Task<BlobInfo> PutAsync(Stream content, long maxBytes = long.MaxValue, CancellationToken ct = default)
     {
         await using var writer = await StartAsync(maxBytes, ct);
-        var buffer = new byte[1 << 20];
-        int n;
-        while ((n = await content.ReadAsync(buffer, ct)) > 0)
-            await writer.WriteAsync(buffer.AsMemory(0, n), ct);
+        await writer.CopyFromAsync(content, ct);
         return await writer.CompleteAsync(ct);
     }
 

@@ -85,6 +85,15 @@ public sealed class BlobWriter : IAsyncDisposable
         _partialLength = bytes.Length;
     }
 
+    /// <summary>Appends everything <paramref name="source"/> still holds.</summary>
+    public async Task CopyFromAsync(Stream source, CancellationToken ct = default)
+    {
+        var buffer = new byte[1 << 20];
+        int n;
+        while ((n = await source.ReadAsync(buffer, ct)) > 0)
+            await WriteAsync(buffer.AsMemory(0, n), ct);
+    }
+
     /// <summary>Commits the blob under its SHA-256. When those bytes are already stored, this copy is rolled back and the existing one is named.</summary>
     public async Task<BlobInfo> CompleteAsync(CancellationToken ct = default)
     {

@@ -53,10 +53,7 @@ public class QLinearOpsTests(ITestOutputHelper output)
         var model = OnnxModel.FromProto(Static.ConvBnReluModel.Build());
         var recipe = Qaas.Quantization.Recipes.RecipeResolver.Resolve(Qaas.Quantization.Recipes.RecipeJson.Parse(
             """{"preset":"int8-static","format":"qoperator","activations":{"symmetric":true}}"""));
-        var feed = new SampleFeed(() => Enumerable.Range(0, 2).Select(i => (IReadOnlyDictionary<string, Tensor>)new Dictionary<string, Tensor>
-        {
-            ["x"] = Tensor.Create(TestData.Uniform(3 * 16 * 16, -1, 1, i), 1, 3, 16, 16),
-        }), 2, synthetic: false);
+        var feed = TestData.Images(2, seed: 0);
         var qop = Quantizers.Run(model, recipe, feed, null, default);
 
         Assert.Equal(1, Count(qop.Model, "QLinearConv"));

@@ -18,12 +18,9 @@ public class QdqToQOperatorTests(ITestOutputHelper output)
     private static Recipe QOperator(string json = "") =>
         RecipeResolver.Resolve(RecipeJson.Parse($$"""{"preset":"int8-static","format":"qoperator"{{json}}}"""));
 
-    private static SampleFeed Images(int count, int seed) => Feed(count, seed, i => Tensor.Create(TestData.Uniform(3 * 16 * 16, -1, 1, seed + i), 1, 3, 16, 16));
+    private static SampleFeed Images(int count, int seed) => TestData.Images(count, seed);
 
-    private static SampleFeed Rows(int count, int seed) => Feed(count, seed, i => Tensor.Create(TestData.Uniform(5 * 16, -1, 1, seed + i), 5, 16));
-
-    private static SampleFeed Feed(int count, int seed, Func<int, Tensor> make) => new(() => Enumerable.Range(0, count).Select(i =>
-        (IReadOnlyDictionary<string, Tensor>)new Dictionary<string, Tensor> { ["x"] = make(i) }), count, synthetic: false);
+    private static SampleFeed Rows(int count, int seed) => TestData.Feed(count, i => Tensor.Create(TestData.Uniform(5 * 16, -1, 1, seed + i), 5, 16));
 
     [Fact]
     public void Conv_bn_relu_becomes_two_QLinearConv_with_only_the_input_Q_and_the_output_DQ_left()

@@ -86,9 +86,5 @@ public class SensitivityFallbackTests(ITestOutputHelper output)
         Assert.Contains(result.Warnings, w => w.Contains("could not be met"));
     }
 
-    private static SampleFeed SmallFeed(int count) => new(() => Enumerable.Range(0, count).Select(i =>
-        (IReadOnlyDictionary<string, Tensor>)new Dictionary<string, Tensor>
-        {
-            ["x"] = Tensor.Create(TestData.Uniform(3 * 16 * 16, -1, 1, seed: 40 + i), 1, 3, 16, 16),
-        }), count, synthetic: false);
+    private static SampleFeed SmallFeed(int count) => TestData.Images(count, seed: 40);
 }

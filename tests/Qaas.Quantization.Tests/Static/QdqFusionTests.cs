@@ -14,11 +14,7 @@ namespace Qaas.Quantization.Tests.Static;
 /// <summary>The int8-static placement checked against what ONNX Runtime actually does with it (its optimized graph).</summary>
 public class QdqFusionTests
 {
-    private static SampleFeed Feed(int count, int seed) => new(() => Enumerable.Range(0, count).Select(i =>
-        (IReadOnlyDictionary<string, Tensor>)new Dictionary<string, Tensor>
-        {
-            ["x"] = Tensor.Create(TestData.Uniform(3 * 16 * 16, -1, 1, seed: seed + i), 1, 3, 16, 16),
-        }), count, synthetic: false);
+    private static SampleFeed Feed(int count, int seed) => TestData.Images(count, seed);
 
     private static QuantizedModel Quantize(ModelProto model) =>
         StaticQdqQuantizer.Quantize(OnnxModel.FromProto(model), RecipeResolver.Resolve(new Recipe { Preset = "int8-static" }), Feed(4, 10));

@@ -13,11 +13,7 @@ namespace Qaas.Quantization.Tests.Static;
 
 public class StaticQdqQuantizerTests
 {
-    private static SampleFeed Feed(int count, int seed) => new(() => Enumerable.Range(0, count).Select(i =>
-        (IReadOnlyDictionary<string, Tensor>)new Dictionary<string, Tensor>
-        {
-            ["x"] = Tensor.Create(TestData.Uniform(3 * 16 * 16, -1, 1, seed: seed + i), 1, 3, 16, 16),
-        }), count, synthetic: false);
+    private static SampleFeed Feed(int count, int seed) => TestData.Images(count, seed);
 
     private static Recipe Preset(string name) => RecipeResolver.Resolve(new Recipe { Preset = name });
 
