@@ -15,7 +15,7 @@ namespace Qaas.Quantization.Dynamic;
 /// Dynamic int8 quantization (preset int8-dynamic): weights are quantized offline (int8, symmetric per output
 /// channel by default); activations are quantized to uint8 at run time from each tensor's own min/max, so no
 /// calibration data is needed. Each selected MatMul with a constant W[K, N] becomes an integer MatMul whose int32
-/// result is rescaled by x_scale * w_scale[n].
+/// result is rescaled by x_scale * w_scale[n]; each selected Conv becomes a ConvInteger the same way (<see cref="DynamicConv"/>).
 /// </summary>
 public static class DynamicQuantizer
 {
@@ -42,7 +42,7 @@ public static class DynamicQuantizer
             form = DynamicMatMulForm.Fused;
             warnings.Add($"The model imports ONNX opset {DefaultOpset(proto)} (< 11): dynamic MatMuls use com.microsoft DynamicQuantizeMatMul, which only ONNX Runtime runs.");
         }
-        var quantizedInputs = new Dictionary<string, (string Q, string Scale, string ZeroPoint)>(StringComparer.Ordinal);
+        var quantizedInputs = new DynamicInputs(editor);
         var reports = new List<NodeReport>();
         foreach (var m in WeightedMatMuls.Find(proto.Graph, resolvedRecipe.Nodes))
         {
@@ -58,8 +58,24 @@ public static class DynamicQuantizer
             editor.RemoveNode(m.Node);
             reports.Add(new NodeReport(m.Node.Name, m.Node.OpType, type.RecipeName(), 8, null, WeightError.Relative(w, rtn.Dequantize())));
         }
+        if (proto.Graph.Node.Any(n => n.OpType == "Conv" && WeightedMatMuls.IsSelected(n, resolvedRecipe.Nodes))
+            && ConvOpsetReady(editor, warnings))
+        {
+            // Conv weights often come as Constant nodes; as initializers they are found and replaced like any other.
+            editor.PromoteConstantsToInitializers();
+            int convs = 0;
+            foreach (var conv in DynamicConv.Candidates(editor, resolvedRecipe.Nodes))
+            {
+                ct.ThrowIfCancellationRequested();
+                reports.Add(DynamicConv.Rewrite(editor, conv, type, symmetric, perTensor, quantizedInputs, model));
+                convs++;
+            }
+            if (convs > 0)
+                warnings.Add($"{convs} Conv(s) became ConvInteger: ONNX Runtime's CPU ConvInteger is much slower than its float Conv " +
+                    "(quantizing every activation at run time, no fused requantization); for convolutional models int8-static is the fast form.");
+        }
         if (reports.Count == 0)
-            warnings.Add("No MatMul with a constant 2-D float weight was selected: the model is unchanged.");
+            warnings.Add("No MatMul or Conv with a constant float weight was selected: the model is unchanged.");
         else
         {
             if (form == DynamicMatMulForm.Fused) editor.EnsureOpset(MicrosoftDomain, 1);
@@ -69,6 +85,25 @@ public static class DynamicQuantizer
             editor.DropStaleValueInfo();
         }
         return new QuantizedModel(proto, reports, warnings, Simulated: false);
+    }
+
+    /// <summary>
+    /// DynamicQuantizeLinear needs ONNX opset 11 and has no com.microsoft twin: an older model is raised when that
+    /// changes no node's meaning; otherwise its Convs stay float, with a warning.
+    /// </summary>
+    private static bool ConvOpsetReady(GraphEditor editor, ICollection<string> warnings)
+    {
+        long opset = DefaultOpset(editor.Model);
+        if (opset >= 11) return true;
+        var blockers = Static.OpsetUpgradeCheck.Blockers(editor.Graph, opset, 11);
+        if (blockers.Count > 0)
+        {
+            warnings.Add($"Convs were left in float: dynamic Conv quantization needs ONNX opset 11 (DynamicQuantizeLinear); the model " +
+                $"imports opset {opset} and raising it would change {string.Join(", ", blockers)} nodes. int8-static quantizes them instead.");
+            return false;
+        }
+        editor.EnsureOpset("", 11);
+        return true;
     }
 
     private static long DefaultOpset(Onnx.Proto.ModelProto model) =>
@@ -93,15 +128,9 @@ public static class DynamicQuantizer
     }
 
     private static void EmitStandard(GraphEditor editor, WeightedMatMul m, QuantizedWeight w, string? gemmBias,
-        Dictionary<string, (string Q, string Scale, string ZeroPoint)> quantizedInputs)
+        DynamicInputs quantizedInputs)
     {
-        // Q, K and V projections read the same tensor: quantize it once.
-        if (!quantizedInputs.TryGetValue(m.Input, out var x))
-        {
-            x = (editor.Names.Fresh(m.Input + "_quantized"), editor.Names.Fresh(m.Input + "_scale"), editor.Names.Fresh(m.Input + "_zero_point"));
-            editor.AddNode("DynamicQuantizeLinear", [m.Input], [x.Q, x.Scale, x.ZeroPoint], m.Input + "_DynamicQuantizeLinear");
-            quantizedInputs[m.Input] = x;
-        }
+        var x = quantizedInputs.Of(m.Input);
         var name = m.Node.Name.Length > 0 ? m.Node.Name : m.Output;
         var product = editor.Names.Fresh(m.Output + "_int32");
         editor.AddNode("MatMulInteger", [x.Q, w.Values, x.ZeroPoint, w.ZeroPoint ?? ""], [product], name + "_MatMulInteger");
