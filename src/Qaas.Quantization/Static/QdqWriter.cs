@@ -16,7 +16,7 @@ namespace Qaas.Quantization.Static;
 internal sealed class QdqWriter(GraphEditor editor, string domain, StaticQuantSettings settings, OnnxModel source)
 {
     private readonly Dictionary<string, QuantParams> _activations = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (string Name, float[] Scales)> _weights = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (string Name, float[] Scales, float[]? Error)> _weights = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _constants = new(StringComparer.Ordinal);
     private readonly Dictionary<string, NodeProto> _producers = editor.Graph.Node
         .SelectMany(n => n.Output.Where(o => o.Length > 0).Select(o => (o, n)))
@@ -93,16 +93,18 @@ internal sealed class QdqWriter(GraphEditor editor, string domain, StaticQuantSe
     /// <returns>The weight scales (one, or one per output channel).</returns>
     /// <param name="scaleFloors">Smallest scale allowed per output channel (one value for every channel when per-tensor),
     /// from <see cref="BiasScaleFloors"/>; null = none.</param>
-    public float[] Weight(NodeProto node, int input, int? axis, float[]? scaleFloors = null)
+    /// <param name="error">When given, receives W_q - W (integer types only), e.g. for bias correction.</param>
+    public float[] Weight(NodeProto node, int input, int? axis, float[]? scaleFloors = null, Action<float[], int[]>? error = null)
     {
         var name = node.Input[input];
+        var tensor = editor.FindInitializer(name);
+        var shape = tensor?.Dims.Select(d => checked((int)d)).ToArray();
         if (!_weights.TryGetValue(name, out var done))
         {
-            var tensor = editor.FindInitializer(name) ?? throw new InvalidOperationException($"weight '{name}' is not an initializer");
+            if (tensor is null) throw new InvalidOperationException($"weight '{name}' is not an initializer");
             var w = TensorData.Read<float>(tensor, source);
-            var shape = tensor.Dims.Select(d => checked((int)d)).ToArray();
             int? channelAxis = settings.PerChannelWeights ? axis : null;
-            var (values, scales, zeroPoints) = QuantizeWeight(w, shape, channelAxis, scaleFloors);
+            var (values, scales, zeroPoints, integer) = QuantizeWeight(w, shape!, channelAxis, scaleFloors);
             var dims = tensor.Dims.ToArray();
             long[] paramDims = channelAxis is null ? [] : [scales.Length];
             var q = editor.AddInitializer(TensorData.Create<byte>(name + "_quantized", values, dims, DataTypeOf(settings.WeightType)));
@@ -111,8 +113,16 @@ internal sealed class QdqWriter(GraphEditor editor, string domain, StaticQuantSe
             var dequantized = editor.Names.Fresh(name + "_dequantized");
             AttributeProto[] attributes = channelAxis is { } a ? [Attributes.Int("axis", a)] : [];
             editor.AddNode("DequantizeLinear", [q, s, z], [dequantized], name + "_DequantizeLinear", domain, attributes);
-            _weights[name] = done = (dequantized, scales);
+            float[]? difference = null;
+            if (error is not null && integer is not null)
+            {
+                difference = TensorQuantizer.Dequantize(values, shape!, integer);
+                System.Numerics.Tensors.TensorPrimitives.Subtract(difference, w, difference);
+            }
+            _weights[name] = done = (dequantized, scales, difference);
         }
+        if (error is not null && done.Error is not null && shape is not null)
+            error(done.Error, shape);
         node.Input[input] = done.Name;
         return done.Scales;
     }
@@ -169,11 +179,15 @@ internal sealed class QdqWriter(GraphEditor editor, string domain, StaticQuantSe
         node.Input[input] = dequantized;
     }
 
-    private (byte[] Values, float[] Scales, int[] ZeroPoints) QuantizeWeight(float[] w, int[] shape, int? axis, float[]? floors)
+    /// <returns>The stored values, scales and zero points; for integer types also the parameters that dequantize them.</returns>
+    private (byte[] Values, float[] Scales, int[] ZeroPoints, TensorQuantParams? Integer) QuantizeWeight(float[] w, int[] shape, int? axis, float[]? floors)
     {
         var type = settings.WeightType;
         if (StaticQuantSettings.IsFloat8Type(type))
-            return QuantizeFloat8(w, shape, axis, type);
+        {
+            var (bytes, fp8Scales, fp8ZeroPoints) = QuantizeFloat8(w, shape, axis, type);
+            return (bytes, fp8Scales, fp8ZeroPoints, null);
+        }
         var p = axis is { } a
             ? QuantParamsCalculator.PerChannel(w, shape, a, type, settings.SymmetricWeights)
             : QuantParamsCalculator.PerTensor(w, type, settings.SymmetricWeights);
@@ -183,7 +197,7 @@ internal sealed class QdqWriter(GraphEditor editor, string domain, StaticQuantSe
             for (int c = 0; c < p.Scales.Length; c++)
                 p.Scales[c] = MathF.Max(p.Scales[c], p.Scales.Length == floors.Length ? floors[c] : floors.Max());
         }
-        return (TensorQuantizer.Quantize(w, shape, p), p.Scales, p.ZeroPoints);
+        return (TensorQuantizer.Quantize(w, shape, p), p.Scales, p.ZeroPoints, p);
     }
 
     /// <summary>Largest int32 bias value allowed: the kernel adds the weight products to it in int32, so leave headroom.</summary>

@@ -5,13 +5,14 @@ using Qaas.Quantization.Formats;
 using Qaas.Quantization.Pipeline;
 using Qaas.Quantization.Recipes;
 using Qaas.Quantization.Reports;
+using Qaas.Quantization.Transforms;
 using Qaas.Quantization.Transforms.Graph;
 
 namespace Qaas.Quantization.Static;
 
 /// <summary>
 /// Static post-training quantization to QDQ (presets int8-static, int8-static-entropy, fp8-e4m3): optional BatchNorm
-/// folding, node selection, Q/DQ placement that ONNX Runtime fuses into integer kernels, activation ranges from
+/// folding, node selection, optional bias correction (<see cref="BiasCorrection"/>), Q/DQ placement that ONNX Runtime fuses into integer kernels, activation ranges from
 /// calibration through ONNX Runtime, per-channel weights and int32 biases.
 /// </summary>
 public static class StaticQdqQuantizer
@@ -50,8 +51,11 @@ public static class StaticQdqQuantizer
             var folded = ConvInputScaleFolder.Apply(rewriter, selected.Except(merged), model);
             selected = selected.Except(merged).Except(folded).ToList();
         }
-        var plans = QdqPlacement.Plan(proto.Graph, selected, keep)
+        IReadOnlyList<QdqNodePlan> plans = QdqPlacement.Plan(proto.Graph, selected, keep)
             .Where(p => !settings.IsFloat8 || p.Role == QdqRole.Weighted).ToList();
+        bool correctBiases = !settings.IsFloat8 && recipe.Transforms?.Contains("bias-correction") == true;
+        if (correctBiases)
+            plans = BiasCorrection.AddMissingBiases(new GraphEditor(proto), plans);
         if (!plans.Any(p => p.Role == QdqRole.Weighted))
         {
             warnings.Add("No node matched the recipe's selection with a float initializer weight; the model is unchanged.");
@@ -65,6 +69,10 @@ public static class StaticQdqQuantizer
         var calibrationProgress = progress is null ? null : new ScaledProgress(progress, CalibrationShare);
         var observed = QdqPlacement.ActivationTensors(plans, includeOutputs: !settings.IsFloat8);
         var ranges = Calibrate(working, observed, calibration, settings, options?.Ranges, cancellationToken, calibrationProgress);
+        // A second pass over the calibration samples, only for this transform: the mean of each corrected layer's input.
+        var correction = correctBiases
+            ? new BiasCorrection(plans, ChannelMeans.Measure(working, BiasCorrection.MeasuredInputs(plans), calibration, cancellationToken))
+            : null;
         if (calibration.Synthetic)
             warnings.Add("Calibration used synthetic inputs generated from the model's input specs; activation ranges may not match real data.");
 
@@ -83,7 +91,10 @@ public static class StaticQdqQuantizer
             if (plan.WeightInput is { } weight)
             {
                 var floors = integer && plan.BiasInput is { } b ? writer.BiasScaleFloors(plan.Node, b, inputParams[0].Scale) : null;
-                var weightScales = writer.Weight(plan.Node, weight, plan.WeightAxis, floors);
+                var weightScales = writer.Weight(plan.Node, weight, plan.WeightAxis, floors,
+                    correction is not null && BiasCorrection.Applies(plan)
+                        ? (error, shape) => correction.Correct(editor, plan, error, shape, working)
+                        : null);
                 if (integer && plan.BiasInput is { } bias)
                     writer.Bias(plan.Node, bias, inputParams[0].Scale, weightScales);
                 nodes.Add(new NodeReport(ReportName(plan.Node), plan.Node.OpType, settings.WeightType.RecipeName(), settings.WeightType.BitWidth(), null, null));
