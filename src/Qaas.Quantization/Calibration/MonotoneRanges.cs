@@ -9,10 +9,11 @@ namespace Qaas.Quantization.Calibration;
 /// Observed tensors whose min/max follow from another observed tensor's: a chain of nodes that each map every element
 /// through one monotone function with constant parameters (HardSwish's x + 3, Clip(0, 6) and / 6; Relu; HardSigmoid;
 /// Reshape and the other value-preserving shape ops) turns the range [lo, hi] into [f(lo), f(hi)] (swapped when f
-/// decreases), and float rounding is monotone too, so the result is the range of the computed values (HardSigmoid's
-/// a * x + b to within an ulp, fused or not). Such tensors need not be captured: ONNX Runtime keeps its fused blocked
-/// layout for them and the observers read less. Only for plain min/max: a histogram needs every value. A NaN in the
-/// source is skipped by its observer while an op may turn it into a number (Relu), which these ranges do not show.
+/// decreases), and float rounding is monotone too, so the result is the range of the computed values (to within an ulp
+/// where ONNX Runtime computes f another way, such as x / c as x * (1 / c) or a fused a * x + b). Such tensors need not be captured: on PP-OCR's MobileNetV3 classifier
+/// 46 of 147 tensors, 40 % of the bytes the observers would read. Only for plain min/max: a histogram needs every
+/// value. A NaN in the source is skipped by its observer while an op may turn it into a number (Relu), which these
+/// ranges do not show.
 /// </summary>
 public sealed class MonotoneRanges
 {
@@ -87,6 +88,7 @@ public sealed class MonotoneRanges
         if (ranges.TryGetValue(name, out var known))
             return known;
         var derivation = _derived[name];
+        ranges[name] = null; // a cyclic (malformed) graph then ends here instead of recursing forever
         var range = Resolve(derivation.Source, ranges);
         if (range is { } r)
         {
@@ -170,6 +172,8 @@ public sealed class MonotoneRanges
                     return null;
                 if (i == 1) lo = bound; else hi = bound;
             }
+            if (lo > hi) // crossed bounds: kernels disagree on which one wins
+                return null;
             return (node.Input[0], new MonotoneStep(v => MathF.Min(MathF.Max(v, lo), hi), true));
         }
 
