@@ -60,6 +60,7 @@ public static partial class CalibrationRunner
         var captures = new List<OutputCapture>(2);
         var sessionObservers = fromSession.Select(n => observers[n]).ToArray();
         CapturedSampleObservation? previous = null;
+        var worker = fromSession.Count > 0 ? new ObservationWorker() : null;
         int done = 0;
         try
         {
@@ -79,7 +80,7 @@ public static partial class CalibrationRunner
                     capture.Run(sample, cancellationToken);
                     previous?.Complete();
                     previous = new CapturedSampleObservation(capture, sessionObservers);
-                    ThreadPool.UnsafeQueueUserWorkItem(static o => o.Help(), previous, preferLocal: false);
+                    worker!.Post(previous);
                 }
                 done++;
                 if (feed.Count > 0)
@@ -90,6 +91,7 @@ public static partial class CalibrationRunner
         finally
         {
             previous?.Abandon(); // after a failure or cancellation: no worker may read a capture freed below
+            worker?.Dispose();
             foreach (var c in captures) c.Dispose();
         }
         if (done == 0)

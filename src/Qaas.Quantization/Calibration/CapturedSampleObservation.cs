@@ -70,9 +70,10 @@ internal sealed class CapturedSampleObservation
 
     private void WaitForClaimed()
     {
+        // A claimed tensor takes microseconds to finish; never Sleep(1), which would cost a millisecond.
         var spin = new SpinWait();
         while (Volatile.Read(ref _finished) < Math.Min(Volatile.Read(ref _next) + 1, _observers.Count))
-            spin.SpinOnce();
+            spin.SpinOnce(sleep1Threshold: -1);
     }
 
     private static void Observe(IRangeObserver observer, CapturedTensor tensor)
