@@ -14,7 +14,8 @@ namespace Qaas.Quantization.Calibration;
 /// One session over a copy of the model whose graph outputs include those tensors; samples stream through it one at
 /// a time into <see cref="OutputCapture"/>s (two taking turns, so observing one sample overlaps inferring the next),
 /// whose output buffers every sample reuses and observers read in place: memory does not grow with the sample count
-/// and no sample's activations are copied.
+/// and no sample's activations are copied. With min/max, tensors whose range follows from another observed tensor's
+/// through monotone ops (<see cref="MonotoneRanges"/>) are not captured at all.
 /// </summary>
 public static partial class CalibrationRunner
 {
@@ -38,9 +39,11 @@ public static partial class CalibrationRunner
         if (observers.Count == 0)
             return new Dictionary<string, (float, float)>();
 
+        // Plain min/max: a tensor whose range follows from another observed one is neither captured nor observed.
+        var monotone = observers.Values.All(o => o is MinMaxObserver) ? MonotoneRanges.Plan(model, observers.Keys) : MonotoneRanges.None;
         var graphInputs = model.Graph.Input.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
         var fromFeed = observers.Keys.Where(graphInputs.Contains).ToList();
-        var fromSession = observers.Keys.Where(n => !graphInputs.Contains(n)).ToList();
+        var fromSession = observers.Keys.Where(n => !graphInputs.Contains(n) && !monotone.IsDerived(n)).ToList();
 
         var options = new InferenceSessionOptions
         {
@@ -51,10 +54,13 @@ public static partial class CalibrationRunner
         };
         using var session = InferenceSession.Create(WithOutputs(model.Proto, fromSession), options);
         // Two captures taking turns: while ONNX Runtime fills one with the next sample, a worker folds the other into
-        // the observers, so observing costs no wall time beside inference. The second set of buffers is only made when
-        // one sample's activations are small enough to hold twice.
+        // the observers, so observing costs no wall time beside inference when a core is free (and what the worker
+        // has not reached, the calibration thread observes itself). The second set of buffers is only made when one
+        // sample's activations are small enough to hold twice.
         var captures = new List<OutputCapture>(2);
-        Task observing = Task.CompletedTask;
+        var sessionObservers = fromSession.Select(n => observers[n]).ToArray();
+        CapturedSampleObservation? previous = null;
+        var worker = fromSession.Count > 0 ? new ObservationWorker() : null;
         int done = 0;
         try
         {
@@ -69,30 +75,32 @@ public static partial class CalibrationRunner
                     if (captures.Count == 0 || (captures.Count == 1 && done == 1 && captures[0].ByteCount <= MaxDoubleBufferedBytes))
                         captures.Add(session.CreateCapture(fromSession));
                     var capture = captures[done % captures.Count];
-                    if (captures.Count == 1) observing.GetAwaiter().GetResult(); // one buffer: its readers must be done
+                    if (captures.Count == 1)
+                        previous?.Complete(); // one buffer: its readers must be done before ORT overwrites it
                     capture.Run(sample, cancellationToken);
-                    observing.GetAwaiter().GetResult();
-                    observing = Task.Run(() =>
-                    {
-                        for (var i = 0; i < fromSession.Count; i++)
-                            Observe(observers[fromSession[i]], capture[i]);
-                    }, cancellationToken);
+                    previous?.Complete();
+                    previous = new CapturedSampleObservation(capture, sessionObservers);
+                    worker!.Post(previous);
                 }
                 done++;
                 if (feed.Count > 0)
                     progress?.Report(Math.Min(1.0, (double)done / feed.Count));
             }
-            observing.GetAwaiter().GetResult();
+            previous?.Complete();
         }
         finally
         {
-            try { observing.Wait(CancellationToken.None); } catch (AggregateException) { } // already surfaced, or cancelled
+            previous?.Abandon(); // after a failure or cancellation: no worker may read a capture freed below
+            worker?.Dispose();
             foreach (var c in captures) c.Dispose();
         }
         if (done == 0)
             throw new InvalidOperationException("Calibration needs at least one sample; the feed was empty.");
         progress?.Report(1.0);
-        return observers.ToDictionary(kv => kv.Key, kv => kv.Value.ComputeRange(), StringComparer.Ordinal);
+        if (monotone.Derived.Count == 0)
+            return observers.ToDictionary(kv => kv.Key, kv => kv.Value.ComputeRange(), StringComparer.Ordinal);
+        return monotone.Ranges(observers.Where(kv => !monotone.IsDerived(kv.Key))
+            .ToDictionary(kv => kv.Key, kv => (MinMaxObserver)kv.Value, StringComparer.Ordinal));
     }
 
     /// <summary>
@@ -114,13 +122,6 @@ public static partial class CalibrationRunner
             });
         }
         return copy.ToByteArray();
-    }
-
-    private static void Observe(IRangeObserver observer, CapturedTensor tensor)
-    {
-        if (tensor.ElementType != TensorElementType.Float)
-            throw new InvalidOperationException($"Calibration observes float tensors only; '{tensor.Name}' is {tensor.ElementType}.");
-        observer.Observe(tensor.AsSpan<float>());
     }
 
     private static void Observe(IRangeObserver observer, Tensor tensor)

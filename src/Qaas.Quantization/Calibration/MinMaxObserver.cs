@@ -39,6 +39,9 @@ public sealed class MinMaxObserver(float? averagingConstant = null) : IRangeObse
         }
     }
 
+    /// <summary>No value seen yet (nothing observed, or only empty or all-NaN batches).</summary>
+    public bool IsEmpty => !_any;
+
     public (float Min, float Max) ComputeRange() => _any ? (_min, _max) : (0f, 0f);
 
     private static (float, float) RangeWithoutNaN(ReadOnlySpan<float> batch)

@@ -11,6 +11,9 @@ namespace Qaas.Quantization.Kernels;
 public static class MinMaxScan
 {
     /// <returns>(min, max), or null when the span holds a NaN (callers then skip NaNs on a slow path).</returns>
+    // Fully optimized from the first call: a calibration makes few calls per process, each over a large tensor, and
+    // spends them in unoptimized (Tier-0) code otherwise.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static (float Min, float Max)? Of(ReadOnlySpan<float> x)
     {
         if (x.IsEmpty)
@@ -39,6 +42,7 @@ public static class MinMaxScan
 
     // Two accumulator pairs so consecutive loads do not wait on one min/max chain; NaN is tracked apart because the
     // native min/max instructions drop it depending on operand order.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static (float, float, bool, int) Scan512(ref float x, int length)
     {
         var lo0 = Vector512.LoadUnsafe(ref x);
@@ -63,6 +67,7 @@ public static class MinMaxScan
             nan != Vector512<float>.Zero, i);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static (float, float, bool, int) Scan256(ref float x, int length)
     {
         var lo0 = Vector256.LoadUnsafe(ref x);

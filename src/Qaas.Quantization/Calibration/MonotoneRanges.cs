@@ -1,0 +1,204 @@
+using Qaas.Onnx.Graph;
+using Qaas.Onnx.Io;
+using Qaas.Onnx.Proto;
+using DT = Qaas.Onnx.Proto.TensorProto.Types.DataType;
+
+namespace Qaas.Quantization.Calibration;
+
+/// <summary>
+/// Observed tensors whose min/max follow from another observed tensor's: a chain of nodes that each map every element
+/// through one monotone function with constant parameters (HardSwish's x + 3, Clip(0, 6) and / 6; Relu; HardSigmoid;
+/// Reshape and the other value-preserving shape ops) turns the range [lo, hi] into [f(lo), f(hi)] (swapped when f
+/// decreases), and float rounding is monotone too, so the result is the range of the computed values (to within an ulp
+/// where ONNX Runtime computes f another way, such as x / c as x * (1 / c) or a fused a * x + b). Such tensors need not be captured: on PP-OCR's MobileNetV3 classifier
+/// 46 of 147 tensors, 40 % of the bytes the observers would read. Only for plain min/max: a histogram needs every
+/// value. A NaN in the source is skipped by its observer while an op may turn it into a number (Relu), which these
+/// ranges do not show.
+/// </summary>
+public sealed class MonotoneRanges
+{
+    private readonly Dictionary<string, Derivation> _derived;
+
+    private MonotoneRanges(Dictionary<string, Derivation> derived) => _derived = derived;
+
+    /// <summary>Nothing derived: every tensor is observed.</summary>
+    public static MonotoneRanges None { get; } = new(new Dictionary<string, Derivation>(StringComparer.Ordinal));
+
+    /// <summary>The tensors whose range comes from another observed tensor's.</summary>
+    public IReadOnlyCollection<string> Derived => _derived.Keys;
+
+    public bool IsDerived(string tensor) => _derived.ContainsKey(tensor);
+
+    /// <summary>
+    /// Finds, for each of <paramref name="observed"/>, a chain of monotone nodes up to another observed tensor (through
+    /// tensors nobody observes, such as HardSwish's x + 3). Main-graph nodes of the default domain only.
+    /// </summary>
+    public static MonotoneRanges Plan(OnnxModel model, IReadOnlyCollection<string> observed)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var graph = model.Graph;
+        var observedSet = observed as IReadOnlySet<string> ?? observed.ToHashSet(StringComparer.Ordinal);
+        var producers = new Dictionary<string, NodeProto>(StringComparer.Ordinal);
+        foreach (var node in graph.Node)
+            foreach (var output in node.Output)
+                if (output.Length > 0)
+                    producers.TryAdd(output, node);
+        var constants = new Constants(model, producers);
+
+        var derived = new Dictionary<string, Derivation>(StringComparer.Ordinal);
+        foreach (var tensor in observedSet)
+        {
+            var steps = new List<MonotoneStep>();
+            var current = tensor;
+            // A DAG has no cycles, but a malformed graph might; a chain longer than the graph cannot be real.
+            while (steps.Count <= graph.Node.Count && producers.TryGetValue(current, out var node)
+                && MonotoneStep.Of(node, current, constants) is { } step)
+            {
+                steps.Add(step.Step);
+                current = step.Input;
+                if (observedSet.Contains(current))
+                {
+                    steps.Reverse();
+                    derived[tensor] = new Derivation(current, steps);
+                    break;
+                }
+            }
+        }
+        return new MonotoneRanges(derived);
+    }
+
+    /// <summary>
+    /// Range of every tensor in <paramref name="observers"/> plus every derived one, from the observers of the rest.
+    /// A derived tensor whose source saw no values gets (0, 0), as its own observer would have.
+    /// </summary>
+    public Dictionary<string, (float Min, float Max)> Ranges(IReadOnlyDictionary<string, MinMaxObserver> observers)
+    {
+        var ranges = new Dictionary<string, (float Min, float Max)?>(StringComparer.Ordinal);
+        foreach (var (name, observer) in observers)
+            ranges[name] = observer.IsEmpty ? null : observer.ComputeRange();
+        foreach (var name in _derived.Keys)
+            Resolve(name, ranges);
+        return ranges.ToDictionary(kv => kv.Key, kv => kv.Value ?? (0f, 0f), StringComparer.Ordinal);
+    }
+
+    // Sources are observed tensors, themselves possibly derived: resolve them first (a chain of chains ends at a tensor
+    // that is not derived, because each chain climbs the DAG).
+    private (float, float)? Resolve(string name, Dictionary<string, (float Min, float Max)?> ranges)
+    {
+        if (ranges.TryGetValue(name, out var known))
+            return known;
+        var derivation = _derived[name];
+        ranges[name] = null; // a cyclic (malformed) graph then ends here instead of recursing forever
+        var range = Resolve(derivation.Source, ranges);
+        if (range is { } r)
+        {
+            foreach (var step in derivation.Steps)
+                r = step.Apply(r);
+            range = r;
+        }
+        return ranges[name] = range;
+    }
+
+    private sealed record Derivation(string Source, IReadOnlyList<MonotoneStep> Steps);
+
+    /// <summary>Float scalars the graph holds as initializers (not overridable by an input) or Constant nodes.</summary>
+    private sealed class Constants(OnnxModel model, Dictionary<string, NodeProto> producers)
+    {
+        private readonly Dictionary<string, TensorProto> _initializers = model.Graph.Initializer
+            .Where(i => model.Graph.Input.All(input => input.Name != i.Name))
+            .GroupBy(i => i.Name, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+
+        public bool IsConstant(string name) =>
+            _initializers.ContainsKey(name) || (producers.TryGetValue(name, out var n) && ConstantNode.Is(n));
+
+        /// <summary>The value of a one-element finite float constant, else null.</summary>
+        public float? Scalar(string name)
+        {
+            var tensor = _initializers.GetValueOrDefault(name)
+                ?? (producers.TryGetValue(name, out var n) ? ConstantNode.ValueOf(n) : null);
+            if (tensor is null || tensor.DataType != (int)DT.Float || TensorLayout.ElementCount(tensor) != 1)
+                return null;
+            var value = TensorData.Read<float>(tensor, model)[0];
+            return float.IsFinite(value) ? value : null;
+        }
+    }
+
+    /// <summary>One node's elementwise monotone map of its data input.</summary>
+    private sealed record MonotoneStep(Func<float, float> F, bool Increasing)
+    {
+        public (float, float) Apply((float Min, float Max) r) => Increasing ? (F(r.Min), F(r.Max)) : (F(r.Max), F(r.Min));
+
+        /// <returns>The step from the node's data input to <paramref name="output"/>, or null when the node is not one.</returns>
+        public static (string Input, MonotoneStep Step)? Of(NodeProto node, string output, Constants constants)
+        {
+            if (node.Domain is not ("" or "ai.onnx") || node.Output.Count == 0 || node.Output[0] != output || node.Input.Count == 0)
+                return null;
+            var x = node.Input[0];
+            return node.OpType switch
+            {
+                "Identity" or "Reshape" or "Flatten" or "Squeeze" or "Unsqueeze" or "Transpose" =>
+                    (x, new MonotoneStep(v => v, true)),
+                "Neg" => (x, new MonotoneStep(v => -v, false)),
+                "Relu" => (x, new MonotoneStep(v => MathF.Max(v, 0f), true)),
+                "LeakyRelu" when Attribute(node, "alpha", 0.01f) is var a and >= 0 =>
+                    (x, new MonotoneStep(v => v >= 0 ? v : a * v, true)),
+                "HardSigmoid" => HardSigmoid(node),
+                "Clip" => Clip(node, constants),
+                "Add" or "Sub" or "Mul" or "Div" => Binary(node, constants),
+                _ => null,
+            };
+        }
+
+        private static (string, MonotoneStep)? HardSigmoid(NodeProto node)
+        {
+            float a = Attribute(node, "alpha", 0.2f), b = Attribute(node, "beta", 0.5f);
+            if (!float.IsFinite(a) || !float.IsFinite(b))
+                return null;
+            return (node.Input[0], new MonotoneStep(v => MathF.Max(0f, MathF.Min(1f, a * v + b)), a >= 0));
+        }
+
+        // Opset 6-10 keep the bounds in attributes, later opsets in optional constant inputs.
+        private static (string, MonotoneStep)? Clip(NodeProto node, Constants constants)
+        {
+            float lo = Attribute(node, "min", float.MinValue), hi = Attribute(node, "max", float.MaxValue);
+            if (float.IsNaN(lo) || float.IsNaN(hi))
+                return null;
+            for (var i = 1; i < Math.Min(node.Input.Count, 3); i++)
+            {
+                if (node.Input[i].Length == 0)
+                    continue;
+                if (constants.Scalar(node.Input[i]) is not { } bound)
+                    return null;
+                if (i == 1) lo = bound; else hi = bound;
+            }
+            if (lo > hi) // crossed bounds: kernels disagree on which one wins
+                return null;
+            return (node.Input[0], new MonotoneStep(v => MathF.Min(MathF.Max(v, lo), hi), true));
+        }
+
+        // One data input and one float scalar constant: x + c, x - c, c - x, x * c, c * x, x / c.
+        private static (string, MonotoneStep)? Binary(NodeProto node, Constants constants)
+        {
+            if (node.Input.Count != 2)
+                return null;
+            string a = node.Input[0], b = node.Input[1];
+            bool constantFirst = constants.IsConstant(a);
+            if (constantFirst == constants.IsConstant(b) || constants.Scalar(constantFirst ? a : b) is not { } c)
+                return null;
+            var x = constantFirst ? b : a;
+            return (node.OpType, constantFirst) switch
+            {
+                ("Add", _) => (x, new MonotoneStep(v => v + c, true)),
+                ("Sub", false) => (x, new MonotoneStep(v => v - c, true)),
+                ("Sub", true) => (x, new MonotoneStep(v => c - v, false)),
+                ("Mul", _) => (x, new MonotoneStep(v => v * c, c >= 0)),
+                ("Div", false) when c != 0 => (x, new MonotoneStep(v => v / c, c > 0)),
+                _ => null,
+            };
+        }
+
+        private static float Attribute(NodeProto node, string name, float fallback) =>
+            node.Attribute.FirstOrDefault(a => a.Name == name) is { } a ? a.F : fallback;
+    }
+}
