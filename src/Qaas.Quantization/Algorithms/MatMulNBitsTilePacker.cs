@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using Qaas.Quantization.Kernels;
 
@@ -6,18 +7,23 @@ namespace Qaas.Quantization.Algorithms;
 /// <summary>
 /// The fused MatMulNBits pack: one pass over W[K, N] that finds each (column, K-block) range, quantizes and
 /// writes the packed blob, scale and zero point directly, with no intermediate [K, N] byte array.
-/// Work items are strips of K-blocks (whole rows of W, split by columns only when K is short); inside a strip each
-/// block is swept across its columns in 8-column vector groups, so reads run along rows of W.
+/// Work items are strips of K-blocks (whole rows of W, split by columns only when K is short). 4-bit whole blocks
+/// take the 16-column AVX-512 kernel over panels of columns, block after block, prefetching the next block while one
+/// is quantized; the rest (other widths, a short last block, edge columns) takes the 8-column kernel.
 /// </summary>
 internal static unsafe class MatMulNBitsTilePacker
 {
-    // A work item covers whole rows of W (a strip of K-blocks across a run of columns): reads stream along rows,
-    // which the hardware prefetcher follows, instead of hopping a page per row as narrow column tiles do.
-    // Enough blocks per strip that a column's blobs fill a 64-byte line, so items rarely share cache lines.
-    private const int LineBytes = 64;
+    // A work item covers whole rows of W (a strip of K-blocks across a run of columns): reads stream along rows
+    // instead of hopping a page per row as narrow column tiles do. Enough blocks per strip that a column's blobs fill
+    // four 64-byte lines: items never share a line of B, and the copy out of the stage moves runs, not scraps.
+    private const int StripBytes = 256;
 
-    // Columns quantized together inside a strip (a multiple of both vector widths).
+    // Columns quantized together inside a strip by the 8-column path (a multiple of the vector width).
     private const int ChunkColumns = 256;
+
+    // Floats of one block of a panel (128 KiB): the block being quantized, the next one prefetched and the stage
+    // stay within L2.
+    private const int PanelFloats = 32 * 1024;
 
     /// <returns>Null when W holds a NaN (the caller reports it through the reference path).</returns>
     public static MatMulNBitsWeights? Pack(ReadOnlySpan<float> w, int k, int n, int bits, int blockSize, bool symmetric,
@@ -32,13 +38,14 @@ internal static unsafe class MatMulNBitsTilePacker
         var zeroPoints = new byte[n * zpBytes];
         int degree = maxDegreeOfParallelism > 0 ? maxDegreeOfParallelism : Environment.ProcessorCount;
         // Blocks per strip: a whole number of zero-point bytes (8 / bits blocks each, so no byte is shared by two
-        // items) and at least a cache line of B per column; both are powers of two, so the larger is a multiple of the other.
-        int stripBlocks = Math.Max(8 / bits, Math.Max(1, LineBytes / blob));
+        // items) and StripBytes of B per column; both are powers of two, so the larger is a multiple of the other.
+        int stripBlocks = Math.Max(8 / bits, Math.Max(1, StripBytes / blob));
         int strips = (kBlocks + stripBlocks - 1) / stripBlocks;
-        // Short K (few strips): split the columns too, in whole vector groups, so every core gets work.
-        int groups = (n + ColumnBlockQuantizer.Lanes - 1) / ColumnBlockQuantizer.Lanes;
+        // Short K (few strips): split the columns too, in whole 16-column groups, so every core gets work.
+        const int group = WideColumnBlockQuantizer.Lanes;
+        int groups = (n + group - 1) / group;
         int columnParts = Math.Min(groups, Math.Max(1, (4 * degree + strips - 1) / strips));
-        int partColumns = (groups + columnParts - 1) / columnParts * ColumnBlockQuantizer.Lanes;
+        int partColumns = (groups + columnParts - 1) / columnParts * group;
         columnParts = (n + partColumns - 1) / partColumns;
         var options = new ParallelOptions { MaxDegreeOfParallelism = degree };
         int failed = 0;
@@ -64,13 +71,62 @@ internal static unsafe class MatMulNBitsTilePacker
     private static bool PackStrip(float* w, int k, int n, int b0, int b1, int n0, int width, int blockSize, int bits,
         bool symmetric, Output output)
     {
-        const int lanes = ColumnBlockQuantizer.Lanes, wideLanes = WideColumnBlockQuantizer.Lanes;
+        // Blocks holding blockSize rows (all but a short last block) over whole 16-column groups take the wide path.
+        int fullEnd = Math.Min(b1, k / blockSize);
+        int wideColumns = bits == 4 && blockSize % 32 == 0 && WideColumnBlockQuantizer.IsSupported && fullEnd > b0
+            ? width / WideColumnBlockQuantizer.Lanes * WideColumnBlockQuantizer.Lanes
+            : 0;
+        if (wideColumns == 0)
+            return PackNarrow(w, k, n, b0, b1, n0, width, blockSize, bits, symmetric, output);
+        return PackWide(w, k, n, b0, fullEnd, n0, wideColumns, blockSize, symmetric, output)
+            && PackNarrow(w, k, n, b0, fullEnd, n0 + wideColumns, width - wideColumns, blockSize, bits, symmetric, output)
+            && PackNarrow(w, k, n, fullEnd, b1, n0, width, blockSize, bits, symmetric, output);
+    }
+
+    // Whole 4-bit blocks, 16 columns per vector, panel by panel; each panel's results are staged like PackNarrow's.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static bool PackWide(float* w, int k, int n, int b0, int b1, int n0, int width, int blockSize, bool symmetric,
+        Output output)
+    {
+        const int group = WideColumnBlockQuantizer.Lanes;
+        int panel = Math.Min(width, Math.Max(1, PanelFloats / blockSize / group) * group);
+        var stage = new Stage(panel, b1 - b0, output.Blob);
+        var scales = new float[panel];
+        var zeroPoints = new int[panel];
+        fixed (byte* staged = stage.B)
+        fixed (float* panelScales = scales)
+        fixed (int* panelZeroPoints = zeroPoints)
+        {
+            for (int p0 = 0; p0 < width; p0 += panel)
+            {
+                int columns = Math.Min(panel, width - p0), c0 = n0 + p0;
+                for (int b = b0; b < b1; b++)
+                {
+                    float* src = w + (long)b * blockSize * n + c0;
+                    // The next block is prefetched while this one is quantized, when it is a whole block of W.
+                    float* next = (long)(b + 2) * blockSize <= k ? src + (long)blockSize * n : null;
+                    if (!WideColumnBlockQuantizer.QuantizeBlock(src, n, columns, blockSize, symmetric,
+                            staged + (nint)(b - b0) * output.Blob, stage.ColumnBytes, panelScales, panelZeroPoints, next))
+                        return false;
+                    stage.SetParameters(0, b - b0, scales.AsSpan(0, columns), zeroPoints.AsSpan(0, columns));
+                }
+                output.Write(stage, c0, columns, b0, b1 - b0);
+            }
+        }
+        return true;
+    }
+
+    // Any bit width and block length, 8 columns per vector; columns past the last full group are zero-padded.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static bool PackNarrow(float* w, int k, int n, int b0, int b1, int n0, int width, int blockSize, int bits,
+        bool symmetric, Output output)
+    {
+        if (b1 <= b0 || width <= 0)
+            return true;
+        const int lanes = ColumnBlockQuantizer.Lanes;
         byte* groupBlob = stackalloc byte[output.Blob * lanes];
-        float* laneScales = stackalloc float[wideLanes];
-        int* laneZeroPoints = stackalloc int[wideLanes];
-        var wide = bits == 4 && blockSize % 32 == 0 && width >= wideLanes && WideColumnBlockQuantizer.IsSupported
-            ? new WideColumnBlockQuantizer.Buffers(ChunkColumns, blockSize)
-            : null;
+        float* laneScales = stackalloc float[lanes];
+        int* laneZeroPoints = stackalloc int[lanes];
         // A chunk's results are staged column-major ([column][strip block]) and copied out once per column: the
         // quantizers' scattered per-block stores land in L1 instead of touching a line of B, Scales and ZeroPoints each.
         var stage = new Stage(Math.Min(ChunkColumns, width), b1 - b0, output.Blob);
@@ -86,15 +142,7 @@ internal static unsafe class MatMulNBitsTilePacker
                 {
                     int k0 = b * blockSize, rows = Math.Min(blockSize, k - k0);
                     byte* blobs = staged + (nint)(b - b0) * output.Blob;
-                    int g = 0;
-                    if (wide is not null && rows == blockSize)
-                    {
-                        g = cw / wideLanes * wideLanes;
-                        if (!WideColumnBlockQuantizer.QuantizeRows(w + (long)k0 * n + c0, n, g, blockSize, symmetric, blobs, stageBytes, wide))
-                            return false;
-                        stage.SetParameters(0, b - b0, wide.Scale.AsSpan(0, g), wide.ZeroPoints.AsSpan(0, g));
-                    }
-                    for (; g < cw; g += lanes)
+                    for (int g = 0; g < cw; g += lanes)
                     {
                         int count = Math.Min(lanes, cw - g);
                         float* first = w + (long)k0 * n + c0 + g;
@@ -139,6 +187,7 @@ internal static unsafe class MatMulNBitsTilePacker
         public readonly float[] Scales = new float[columns * blocks];
         public readonly int[] ZeroPoints = new int[columns * blocks];
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void SetParameters(int column, int block, ReadOnlySpan<float> scales, ReadOnlySpan<int> zeroPoints)
         {
             for (int t = 0; t < scales.Length; t++)
@@ -152,6 +201,7 @@ internal static unsafe class MatMulNBitsTilePacker
     /// <summary>The MatMulNBits arrays (B and scales n-major, zero points packed) the staged chunks are copied into.</summary>
     private readonly record struct Output(byte[] B, float[] Scales, byte[] ZeroPoints, int KBlocks, int Blob, int ZpBytes, int Bits)
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Write(Stage stage, int col, int columns, int block, int blocks)
         {
             int bytes = blocks * Blob;
