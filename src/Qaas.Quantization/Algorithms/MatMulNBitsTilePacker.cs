@@ -91,11 +91,9 @@ internal static unsafe class MatMulNBitsTilePacker
         const int group = WideColumnBlockQuantizer.Lanes;
         int panel = Math.Min(width, Math.Max(1, PanelFloats / blockSize / group) * group);
         var stage = new Stage(panel, b1 - b0, output.Blob);
-        var scales = new float[panel];
-        var zeroPoints = new int[panel];
         fixed (byte* staged = stage.B)
-        fixed (float* panelScales = scales)
-        fixed (int* panelZeroPoints = zeroPoints)
+        fixed (float* stagedScales = stage.Scales)
+        fixed (int* stagedZeroPoints = stage.ZeroPoints)
         {
             for (int p0 = 0; p0 < width; p0 += panel)
             {
@@ -106,9 +104,9 @@ internal static unsafe class MatMulNBitsTilePacker
                     // The next block is prefetched while this one is quantized, when it is a whole block of W.
                     float* next = (long)(b + 2) * blockSize <= k ? src + (long)blockSize * n : null;
                     if (!WideColumnBlockQuantizer.QuantizeBlock(src, n, columns, blockSize, symmetric,
-                            staged + (nint)(b - b0) * output.Blob, stage.ColumnBytes, panelScales, panelZeroPoints, next))
+                            staged + (nint)(b - b0) * output.Blob, stage.ColumnBytes,
+                            stagedScales + (b - b0) * panel, stagedZeroPoints + (b - b0) * panel, next))
                         return false;
-                    stage.SetParameters(0, b - b0, scales.AsSpan(0, columns), zeroPoints.AsSpan(0, columns));
                 }
                 output.Write(stage, c0, columns, b0, b1 - b0);
             }
@@ -178,43 +176,52 @@ internal static unsafe class MatMulNBitsTilePacker
         return true;
     }
 
-    /// <summary>One chunk's blobs, scales and zero points, column-major over the strip's blocks.</summary>
+    /// <summary>
+    /// One chunk's blobs, column-major over the strip's blocks ([column][block][byte]), and its scales and zero points,
+    /// block-major ([block][column]) as the quantizers produce them.
+    /// </summary>
     private sealed class Stage(int columns, int blocks, int blob)
     {
+        public readonly int Columns = columns;
         public readonly int Blocks = blocks;
         public readonly int ColumnBytes = blocks * blob;
         public readonly byte[] B = new byte[columns * blocks * blob];
-        public readonly float[] Scales = new float[columns * blocks];
-        public readonly int[] ZeroPoints = new int[columns * blocks];
+        public readonly float[] Scales = new float[blocks * columns];
+        public readonly int[] ZeroPoints = new int[blocks * columns];
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void SetParameters(int column, int block, ReadOnlySpan<float> scales, ReadOnlySpan<int> zeroPoints)
         {
-            for (int t = 0; t < scales.Length; t++)
-            {
-                Scales[(column + t) * Blocks + block] = scales[t];
-                ZeroPoints[(column + t) * Blocks + block] = zeroPoints[t];
-            }
+            scales.CopyTo(Scales.AsSpan(block * Columns + column));
+            zeroPoints.CopyTo(ZeroPoints.AsSpan(block * Columns + column));
         }
     }
 
     /// <summary>The MatMulNBits arrays (B and scales n-major, zero points packed) the staged chunks are copied into.</summary>
     private readonly record struct Output(byte[] B, float[] Scales, byte[] ZeroPoints, int KBlocks, int Blob, int ZpBytes, int Bits)
     {
+        // Columns whose parameters are transposed together: their lines of Scales and ZeroPoints stay in L1.
+        private const int Tile = 16;
+
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Write(Stage stage, int col, int columns, int block, int blocks)
         {
             int bytes = blocks * Blob;
             for (int t = 0; t < columns; t++)
+                stage.B.AsSpan(t * stage.ColumnBytes, bytes).CopyTo(B.AsSpan(((col + t) * KBlocks + block) * Blob, bytes));
+            for (int t0 = 0; t0 < columns; t0 += Tile)
             {
-                int c = col + t;
-                stage.B.AsSpan(t * stage.ColumnBytes, bytes).CopyTo(B.AsSpan((c * KBlocks + block) * Blob, bytes));
-                stage.Scales.AsSpan(t * stage.Blocks, blocks).CopyTo(Scales.AsSpan(c * KBlocks + block, blocks));
-                // bits divides 8, so a zero point never straddles a byte; a strip starts on a byte boundary.
+                int tile = Math.Min(Tile, columns - t0);
                 for (int i = 0; i < blocks; i++)
                 {
-                    int b = block + i;
-                    ZeroPoints[c * ZpBytes + (b * Bits >> 3)] |= (byte)(stage.ZeroPoints[t * stage.Blocks + i] << (b * Bits & 7));
+                    int b = block + i, source = i * stage.Columns + t0;
+                    // bits divides 8, so a zero point never straddles a byte.
+                    int zeroPointByte = b * Bits >> 3, shift = b * Bits & 7;
+                    for (int t = 0; t < tile; t++)
+                    {
+                        int c = col + t0 + t;
+                        Scales[c * KBlocks + b] = stage.Scales[source + t];
+                        ZeroPoints[c * ZpBytes + zeroPointByte] |= (byte)(stage.ZeroPoints[source + t] << shift);
+                    }
                 }
             }
         }
