@@ -13,17 +13,19 @@ namespace Qaas.Quantization.Algorithms;
 /// </summary>
 internal static unsafe class MatMulNBitsTilePacker
 {
-    // A work item covers whole rows of W (a strip of K-blocks across a run of columns): reads stream along rows
-    // instead of hopping a page per row as narrow column tiles do. Enough blocks per strip that a column's blobs fill
-    // four 64-byte lines: items never share a line of B, and the copy out of the stage moves runs, not scraps.
+    // Enough blocks per narrow strip that a column's blobs fill four 64-byte lines: items never share a line of B,
+    // and the copy out of the stage moves runs, not scraps.
     private const int StripBytes = 256;
 
     // Columns quantized together inside a strip by the 8-column path (a multiple of the vector width).
     private const int ChunkColumns = 256;
 
-    // Floats of one block of a panel (128 KiB): the block being quantized, the next one prefetched and the stage
-    // stay within L2.
-    private const int PanelFloats = 32 * 1024;
+    // Columns of one wide work item: 1 KiB of each row per block, and 256 lines of B (2 KiB apart in B) that a block
+    // writes 16 bytes of: few enough to stay in L2 against the associativity that stride allows.
+    private const int PanelColumns = 256;
+
+    // Blocks whose scales fill a 64-byte line of one column's Scales.
+    private const int ParameterBlocks = 16;
 
     /// <returns>Null when W holds a NaN (the caller reports it through the reference path).</returns>
     public static MatMulNBitsWeights? Pack(ReadOnlySpan<float> w, int k, int n, int bits, int blockSize, bool symmetric,
@@ -37,16 +39,11 @@ internal static unsafe class MatMulNBitsTilePacker
         var scales = GC.AllocateUninitializedArray<float>(n * kBlocks);
         var zeroPoints = new byte[n * zpBytes];
         int degree = maxDegreeOfParallelism > 0 ? maxDegreeOfParallelism : Environment.ProcessorCount;
-        // Blocks per strip: a whole number of zero-point bytes (8 / bits blocks each, so no byte is shared by two
-        // items) and StripBytes of B per column; both are powers of two, so the larger is a multiple of the other.
-        int stripBlocks = Math.Max(8 / bits, Math.Max(1, StripBytes / blob));
+        var (stripBlocks, partColumns) = UsesWideKernel(k, bits, blockSize)
+            ? WideItems(kBlocks, n, degree)
+            : NarrowItems(kBlocks, n, bits, blob, degree);
         int strips = (kBlocks + stripBlocks - 1) / stripBlocks;
-        // Short K (few strips): split the columns too, in whole 16-column groups, so every core gets work.
-        const int group = WideColumnBlockQuantizer.Lanes;
-        int groups = (n + group - 1) / group;
-        int columnParts = Math.Min(groups, Math.Max(1, (4 * degree + strips - 1) / strips));
-        int partColumns = (groups + columnParts - 1) / columnParts * group;
-        columnParts = (n + partColumns - 1) / partColumns;
+        int columnParts = (n + partColumns - 1) / partColumns;
         var options = new ParallelOptions { MaxDegreeOfParallelism = degree };
         int failed = 0;
         fixed (float* pw = w)
@@ -68,12 +65,41 @@ internal static unsafe class MatMulNBitsTilePacker
         return failed != 0 ? null : new MatMulNBitsWeights(k, n, bits, blockSize, symmetric, packed, scales, zeroPoints);
     }
 
+    private static bool UsesWideKernel(int k, int bits, int blockSize) =>
+        bits == 4 && blockSize % 32 == 0 && k >= blockSize && WideColumnBlockQuantizer.IsSupported;
+
+    // The 16-column kernel's items: panels of PanelColumns columns down the whole of K, whose B, Scales and ZeroPoints
+    // are each one contiguous run that the kernel writes in place (a panel's lines of B stay in L2 until all of their
+    // blocks are in). K is split into strips of whole zero-point bytes only when there are too few panels for the cores.
+    private static (int StripBlocks, int PartColumns) WideItems(int kBlocks, int n, int degree)
+    {
+        int partColumns = Math.Min(PanelColumns, (n + WideColumnBlockQuantizer.Lanes - 1) / WideColumnBlockQuantizer.Lanes * WideColumnBlockQuantizer.Lanes);
+        int parts = (n + partColumns - 1) / partColumns;
+        int strips = Math.Clamp((4 * degree + parts - 1) / parts, 1, (kBlocks + 1) / 2);
+        int stripBlocks = ((kBlocks + strips - 1) / strips + 1) / 2 * 2;
+        return (stripBlocks, partColumns);
+    }
+
+    // The 8-column kernel's items: strips of whole rows (reads stream along rows instead of hopping a page per row as
+    // narrow column tiles do), split by columns only when K is short.
+    private static (int StripBlocks, int PartColumns) NarrowItems(int kBlocks, int n, int bits, int blob, int degree)
+    {
+        // Blocks per strip: a whole number of zero-point bytes (8 / bits blocks each, so no byte is shared by two
+        // items) and StripBytes of B per column; both are powers of two, so the larger is a multiple of the other.
+        int stripBlocks = Math.Max(8 / bits, Math.Max(1, StripBytes / blob));
+        int strips = (kBlocks + stripBlocks - 1) / stripBlocks;
+        const int group = ColumnBlockQuantizer.Lanes;
+        int groups = (n + group - 1) / group;
+        int columnParts = Math.Min(groups, Math.Max(1, (4 * degree + strips - 1) / strips));
+        return (stripBlocks, (groups + columnParts - 1) / columnParts * group);
+    }
+
     private static bool PackStrip(float* w, int k, int n, int b0, int b1, int n0, int width, int blockSize, int bits,
         bool symmetric, Output output)
     {
         // Blocks holding blockSize rows (all but a short last block) over whole 16-column groups take the wide path.
         int fullEnd = Math.Min(b1, k / blockSize);
-        int wideColumns = bits == 4 && blockSize % 32 == 0 && WideColumnBlockQuantizer.IsSupported && fullEnd > b0
+        int wideColumns = UsesWideKernel(k, bits, blockSize) && fullEnd > b0
             ? width / WideColumnBlockQuantizer.Lanes * WideColumnBlockQuantizer.Lanes
             : 0;
         if (wideColumns == 0)
@@ -83,32 +109,46 @@ internal static unsafe class MatMulNBitsTilePacker
             && PackNarrow(w, k, n, fullEnd, b1, n0, width, blockSize, bits, symmetric, output);
     }
 
-    // Whole 4-bit blocks, 16 columns per vector, panel by panel; each panel's results are staged like PackNarrow's.
+    // Whole 4-bit blocks of a panel, 16 columns per vector, block after block; blobs go straight into B. Scales and
+    // zero points are gathered for ParameterBlocks blocks ([block][column]) and then written column by column, a
+    // line of Scales at a time, instead of one scattered store per column and block.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool PackWide(float* w, int k, int n, int b0, int b1, int n0, int width, int blockSize, bool symmetric,
         Output output)
     {
-        const int group = WideColumnBlockQuantizer.Lanes;
-        int panel = Math.Min(width, Math.Max(1, PanelFloats / blockSize / group) * group);
-        var stage = new Stage(panel, b1 - b0, output.Blob);
-        fixed (byte* staged = stage.B)
-        fixed (float* stagedScales = stage.Scales)
-        fixed (int* stagedZeroPoints = stage.ZeroPoints)
+        var scales = new float[ParameterBlocks * width];
+        var zeroPoints = new int[ParameterBlocks * width];
+        int kBlocks = output.KBlocks, blob = output.Blob, zpBytes = output.ZpBytes;
+        fixed (byte* packed = output.B, packedZeroPoints = output.ZeroPoints)
+        fixed (float* outScales = output.Scales, blockScales = scales)
+        fixed (int* blockZeroPoints = zeroPoints)
         {
-            for (int p0 = 0; p0 < width; p0 += panel)
+            for (int first = b0; first < b1; first += ParameterBlocks)
             {
-                int columns = Math.Min(panel, width - p0), c0 = n0 + p0;
-                for (int b = b0; b < b1; b++)
+                int blocks = Math.Min(ParameterBlocks, b1 - first);
+                for (int i = 0; i < blocks; i++)
                 {
-                    float* src = w + (long)b * blockSize * n + c0;
+                    int b = first + i;
+                    float* src = w + (long)b * blockSize * n + n0;
                     // The next block is prefetched while this one is quantized, when it is a whole block of W.
                     float* next = (long)(b + 2) * blockSize <= k ? src + (long)blockSize * n : null;
-                    if (!WideColumnBlockQuantizer.QuantizeBlock(src, n, columns, blockSize, symmetric,
-                            staged + (nint)(b - b0) * output.Blob, stage.ColumnBytes,
-                            stagedScales + (b - b0) * panel, stagedZeroPoints + (b - b0) * panel, next))
+                    if (!WideColumnBlockQuantizer.QuantizeBlock(src, n, width, blockSize, symmetric,
+                            packed + ((long)n0 * kBlocks + b) * blob, (nint)kBlocks * blob,
+                            blockScales + i * width, blockZeroPoints + i * width, next))
                         return false;
                 }
-                output.Write(stage, c0, columns, b0, b1 - b0);
+                for (int t = 0; t < width; t++)
+                {
+                    float* scale = outScales + (long)(n0 + t) * kBlocks + first;
+                    byte* zeroPoint = packedZeroPoints + (long)(n0 + t) * zpBytes;
+                    for (int i = 0; i < blocks; i++)
+                    {
+                        int b = first + i;
+                        scale[i] = blockScales[i * width + t];
+                        // 4 bits: two blocks per zero-point byte, low nibble first.
+                        zeroPoint[b >> 1] |= (byte)(blockZeroPoints[i * width + t] << (b & 1) * 4);
+                    }
+                }
             }
         }
         return true;
