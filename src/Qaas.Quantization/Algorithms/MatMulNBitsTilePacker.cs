@@ -7,9 +7,9 @@ namespace Qaas.Quantization.Algorithms;
 /// <summary>
 /// The fused MatMulNBits pack: one pass over W[K, N] that finds each (column, K-block) range, quantizes and
 /// writes the packed blob, scale and zero point directly, with no intermediate [K, N] byte array.
-/// Work items are strips of K-blocks (whole rows of W, split by columns only when K is short). 4-bit whole blocks
-/// take the 16-column AVX-512 kernel over panels of columns, block after block, prefetching the next block while one
-/// is quantized; the rest (other widths, a short last block, edge columns) takes the 8-column kernel.
+/// 4-bit whole blocks take the 16-column AVX-512 kernel, one work item per panel of columns down K (K split only when
+/// there are too few panels for the cores); other widths take the 8-column kernel over strips of whole rows, and so
+/// do a short last block and edge columns.
 /// </summary>
 internal static unsafe class MatMulNBitsTilePacker
 {
@@ -129,12 +129,9 @@ internal static unsafe class MatMulNBitsTilePacker
                 for (int i = 0; i < blocks; i++)
                 {
                     int b = first + i;
-                    float* src = w + (long)b * blockSize * n + n0;
-                    // The next block is prefetched while this one is quantized, when it is a whole block of W.
-                    float* next = (long)(b + 2) * blockSize <= k ? src + (long)blockSize * n : null;
-                    if (!WideColumnBlockQuantizer.QuantizeBlock(src, n, width, blockSize, symmetric,
+                    if (!WideColumnBlockQuantizer.QuantizeBlock(w + (long)b * blockSize * n + n0, n, width, blockSize, symmetric,
                             packed + ((long)n0 * kBlocks + b) * blob, (nint)kBlocks * blob,
-                            blockScales + i * width, blockZeroPoints + i * width, next))
+                            blockScales + i * width, blockZeroPoints + i * width))
                         return false;
                 }
                 for (int t = 0; t < width; t++)

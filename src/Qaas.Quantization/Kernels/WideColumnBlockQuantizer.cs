@@ -32,11 +32,10 @@ internal static unsafe class WideColumnBlockQuantizer
     /// </summary>
     /// <param name="src">Element [k0, n0] of W; row j of the block at src + j * stride.</param>
     /// <param name="first">Blob destination of column n0; column n0 + t's at first + t * columnBytes.</param>
-    /// <param name="next">Element [k0 + blockSize, n0] when that block follows (it is prefetched into L2), else null.</param>
     /// <returns>False when the block holds a NaN (nothing useful is written then).</returns>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool QuantizeBlock(float* src, nint stride, int columns, int blockSize, bool symmetric, byte* first,
-        nint columnBytes, float* scales, int* zeroPoints, float* next)
+        nint columnBytes, float* scales, int* zeroPoints)
     {
         var top = Vector512.Create(15f);
         var low = Vector512.Create(LowLanes);
@@ -48,13 +47,6 @@ internal static unsafe class WideColumnBlockQuantizer
             float* column = src + g;
             if (!Range(column, stride, blockSize, out var lo, out var hi))
                 return false;
-            if (next != null)
-            {
-                // One line of each of the next block's rows: it is in L2 by the time that block is reached.
-                float* ahead = next + g;
-                for (int j = 0; j < blockSize; j++, ahead += stride)
-                    Sse.Prefetch1(ahead);
-            }
             var (scaleLower, zeroLower) = ColumnBlockQuantizer.Parameters(lo.GetLower(), hi.GetLower(), 15, symmetric);
             var (scaleUpper, zeroUpper) = ColumnBlockQuantizer.Parameters(lo.GetUpper(), hi.GetUpper(), 15, symmetric);
             var scale = Vector512.Create(scaleLower, scaleUpper);
