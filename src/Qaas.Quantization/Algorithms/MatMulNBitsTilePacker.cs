@@ -13,9 +13,8 @@ namespace Qaas.Quantization.Algorithms;
 /// </summary>
 internal static unsafe class MatMulNBitsTilePacker
 {
-    // Enough blocks per narrow strip that a column's blobs fill four 64-byte lines: items never share a line of B,
-    // and the copy out of the stage moves runs, not scraps.
-    private const int StripBytes = 256;
+    // Enough blocks per narrow strip that a column's blobs fill a 64-byte line, so items rarely share cache lines.
+    private const int StripBytes = 64;
 
     // Columns quantized together inside a strip by the 8-column path (a multiple of the vector width).
     private const int ChunkColumns = 256;
@@ -85,7 +84,7 @@ internal static unsafe class MatMulNBitsTilePacker
     private static (int StripBlocks, int PartColumns) NarrowItems(int kBlocks, int n, int bits, int blob, int degree)
     {
         // Blocks per strip: a whole number of zero-point bytes (8 / bits blocks each, so no byte is shared by two
-        // items) and StripBytes of B per column; both are powers of two, so the larger is a multiple of the other.
+        // items) and at least a line of B per column; both are powers of two, so the larger is a multiple of the other.
         int stripBlocks = Math.Max(8 / bits, Math.Max(1, StripBytes / blob));
         int strips = (kBlocks + stripBlocks - 1) / stripBlocks;
         const int group = ColumnBlockQuantizer.Lanes;
