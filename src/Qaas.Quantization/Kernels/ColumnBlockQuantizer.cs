@@ -12,6 +12,7 @@ namespace Qaas.Quantization.Kernels;
 /// <see cref="BitPacking"/> store them), laid out [byte][lane]; padding rows past K hold the zero point.
 /// The arithmetic is exactly that of <see cref="QuantParamsCalculator.FromRange(float,float,int,int,bool)"/> and
 /// <see cref="QuantizeLinear.Scalar"/>, so results are bit-identical to the scalar path.
+/// The kernels skip tiering (AggressiveOptimization): a process packs a model once, and its Tier-0 code would run most of that pass.
 /// </summary>
 internal static unsafe class ColumnBlockQuantizer
 {
@@ -21,6 +22,7 @@ internal static unsafe class ColumnBlockQuantizer
     /// <param name="rows">Rows of W in the block (less than blockSize only in the last block).</param>
     /// <param name="packed">Receives blockSize * bits / 8 bytes per lane, byte i of lane t at packed[i * Lanes + t].</param>
     /// <returns>False when the block holds a NaN; nothing is written then.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool Quantize(float* src, nint stride, int rows, int blockSize, int bits, bool symmetric, byte* packed,
         out Vector256<float> scale, out Vector256<float> zeroPoint)
     {
@@ -62,6 +64,7 @@ internal static unsafe class ColumnBlockQuantizer
     }
 
     /// <summary>Scales and zero points of 8 columns from their block minima and maxima (unsigned grid [0, qmax]).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static (Vector256<float> Scale, Vector256<float> ZeroPoint) Parameters(Vector256<float> lo, Vector256<float> hi,
         int qmax, bool symmetric)
     {
@@ -82,6 +85,7 @@ internal static unsafe class ColumnBlockQuantizer
     /// Every lane's packed block to its own place (lane t at <paramref name="first"/> + t * <paramref name="laneStride"/>):
     /// the [byte][lane] to [lane][byte] transpose, 16 bytes of all 8 lanes per pair of AVX-512 VBMI byte permutes.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void StoreLanes(byte* packed, int blob, int lanes, byte* first, nint laneStride)
     {
         if (Avx512Vbmi.IsSupported && blob % 16 == 0 && lanes == Lanes)
@@ -121,6 +125,7 @@ internal static unsafe class ColumnBlockQuantizer
     }
 
     // The common case (4 bits, a whole block of rows): two rows per byte, no padding checks.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void QuantizeFullNibbles(float* src, nint stride, int blob, Vector256<float> scale, Vector256<float> zeroPoint,
         Vector256<float> top, byte* packed)
     {
@@ -170,6 +175,7 @@ internal static unsafe class ColumnBlockQuantizer
     }
 
     // scale = max|x| / steps with the zero point mid-range (FromRange, symmetric branch, qmin = 0).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static (Vector256<float> Scale, Vector256<float> ZeroPoint) Symmetric(Vector256<float> lo, Vector256<float> hi, int qmax)
     {
         int zero = (qmax + 1) / 2;
@@ -179,6 +185,7 @@ internal static unsafe class ColumnBlockQuantizer
     }
 
     // scale = (max - min) / (qmax - qmin) and zp = clamp(round_half_even(qmin - min / scale)), both in double like FromRange.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static (Vector256<float> Scale, Vector256<float> ZeroPoint) Asymmetric(Vector256<float> lo, Vector256<float> hi, int qmax)
     {
         var (loLower, loUpper) = Vector256.Widen(lo);

@@ -6,9 +6,12 @@ namespace Qaas.Quantization.Kernels;
 
 /// <summary>
 /// <see cref="ColumnBlockQuantizer"/>'s 4-bit case on 16 columns per Vector512 (AVX-512 with VBMI), for whole blocks
-/// across many columns at once: half the instructions per weight, and reads that run along rows. Scales and zero points come from <see cref="ColumnBlockQuantizer.Parameters"/>,
-/// the quantization is the same x / scale, round half to even, + zero point, clamp; so results are bit-identical.
-/// The packed bytes leave in [byte][lane] order and are transposed to each column's blob by byte permutes.
+/// of a multiple of 32 rows. Scales and zero points come from <see cref="ColumnBlockQuantizer.Parameters"/>, the
+/// quantization is the same x / scale, round half to even, + zero point, clamp; so results are bit-identical.
+/// Each 16-column group is finished before the next: its range, its parameters, then its rows quantized into
+/// registers as [byte][lane] and transposed to each column's blob by byte permutes, so only the source rows and the
+/// blobs touch memory. The kernels skip tiering (AggressiveOptimization): a process packs a model once, and its
+/// Tier-0 code would run most of that pass.
 /// </summary>
 internal static unsafe class WideColumnBlockQuantizer
 {
@@ -18,112 +21,103 @@ internal static unsafe class WideColumnBlockQuantizer
 
     // vpermt2b indices. Stage 1 takes 8 rows of bytes x 16 lanes (128 bytes, byte i of lane t at 16i + t) to
     // [lane][byte] for lanes 0-7 (Low) or 8-15 (High), 8 bytes each; stage 2 joins bytes 0-7 and 8-15 of 4 lanes.
-    private static readonly byte[] LowLanes = Indexes((p, _) => p % 8 * 16 + p / 8);
-    private static readonly byte[] HighLanes = Indexes((p, _) => p % 8 * 16 + 8 + p / 8);
-    private static readonly byte[] FirstFour = Indexes((p, _) => (p % 16 < 8 ? 0 : 64) + p / 16 * 8 + p % 8);
-    private static readonly byte[] LastFour = Indexes((p, _) => (p % 16 < 8 ? 0 : 64) + 32 + p / 16 * 8 + p % 8);
-
-    /// <summary>Scratch for <see cref="QuantizeRows"/> over up to <paramref name="columns"/> columns and one block.</summary>
-    public sealed class Buffers(int columns, int blockSize)
-    {
-        public readonly float[] Low = new float[columns], High = new float[columns], Scale = new float[columns], ZeroPoint = new float[columns];
-        public readonly int[] ZeroPoints = new int[columns];
-        // Packed bytes per 16-column group, [group][byte][lane].
-        public readonly byte[] Packed = new byte[columns * blockSize / 2];
-    }
+    private static readonly byte[] LowLanes = Indexes(p => p % 8 * 16 + p / 8);
+    private static readonly byte[] HighLanes = Indexes(p => p % 8 * 16 + 8 + p / 8);
+    private static readonly byte[] FirstFour = Indexes(p => (p % 16 < 8 ? 0 : 64) + p / 16 * 8 + p % 8);
+    private static readonly byte[] LastFour = Indexes(p => (p % 16 < 8 ? 0 : 64) + 32 + p / 16 * 8 + p % 8);
 
     /// <summary>
-    /// One whole block (blockSize rows) of <paramref name="columns"/> columns (a multiple of 16) into 4-bit blobs.
-    /// Every pass walks whole rows of W: row-major weights with a power-of-two width put a block's rows 4 KiB apart,
-    /// so a column-group-at-a-time walk keeps evicting its own lines from the same L1 set.
+    /// One whole block (blockSize rows, a multiple of 32) of <paramref name="columns"/> columns (a multiple of 16)
+    /// into 4-bit blobs, with each column's scale and zero point.
     /// </summary>
     /// <param name="src">Element [k0, n0] of W; row j of the block at src + j * stride.</param>
     /// <param name="first">Blob destination of column n0; column n0 + t's at first + t * columnBytes.</param>
     /// <returns>False when the block holds a NaN (nothing useful is written then).</returns>
-    public static bool QuantizeRows(float* src, nint stride, int columns, int blockSize, bool symmetric, byte* first,
-        nint columnBytes, Buffers buffers)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static bool QuantizeBlock(float* src, nint stride, int columns, int blockSize, bool symmetric, byte* first,
+        nint columnBytes, float* scales, int* zeroPoints)
     {
-        fixed (float* low = buffers.Low, high = buffers.High, scales = buffers.Scale, zeroPoints = buffers.ZeroPoint)
-        fixed (int* intZeroPoints = buffers.ZeroPoints)
-        fixed (byte* packed = buffers.Packed)
-        {
-            if (!Ranges(src, stride, columns, blockSize, low, high))
-                return false;
-            for (int g = 0; g < columns; g += 8)
-            {
-                var (scale, zeroPoint) = ColumnBlockQuantizer.Parameters(Vector256.Load(low + g), Vector256.Load(high + g), 15, symmetric);
-                scale.Store(scales + g);
-                zeroPoint.Store(zeroPoints + g);
-                Vector256.ConvertToInt32Native(zeroPoint).Store(intZeroPoints + g);
-            }
-            int blob = blockSize / 2;
-            var top = Vector512.Create(15f);
-            for (int i = 0; i < blob; i++)
-            {
-                float* even = src + 2 * i * stride, odd = even + stride;
-                for (int g = 0; g < columns; g += Lanes)
-                {
-                    var scale = Vector512.Load(scales + g);
-                    var zeroPoint = Vector512.Load(zeroPoints + g);
-                    var lowNibble = Vector512.ConvertToInt32Native(Quantized(Vector512.Load(even + g), scale, zeroPoint, top));
-                    var highNibble = Vector512.ConvertToInt32Native(Quantized(Vector512.Load(odd + g), scale, zeroPoint, top));
-                    // Values are below 256: the truncating narrow to bytes is exact.
-                    Avx512F.ConvertToVector128Byte(lowNibble | (highNibble << 4)).Store(packed + (nint)g * blob + i * Lanes);
-                }
-            }
-            for (int g = 0; g < columns; g += Lanes)
-                Transpose(packed + (nint)g * blob, blob, first + g * columnBytes, columnBytes);
-        }
-        return true;
-    }
-
-    private static bool Ranges(float* src, nint stride, int columns, int rows, float* low, float* high)
-    {
-        var nan = Vector512<float>.Zero;
-        for (int g = 0; g < columns; g += Lanes)
-        {
-            var x = Vector512.Load(src + g);
-            x.Store(low + g);
-            x.Store(high + g);
-            nan |= ~Vector512.Equals(x, x);
-        }
-        for (int j = 1; j < rows; j++)
-        {
-            float* row = src + j * stride;
-            for (int g = 0; g < columns; g += Lanes)
-            {
-                var x = Vector512.Load(row + g);
-                Vector512.MinNative(Vector512.Load(low + g), x).Store(low + g);
-                Vector512.MaxNative(Vector512.Load(high + g), x).Store(high + g);
-                nan |= ~Vector512.Equals(x, x);
-            }
-        }
-        return nan == Vector512<float>.Zero;
-    }
-
-    // One group's [byte][lane] bytes to each lane's blob, 16 bytes of all 16 lanes per round.
-    private static void Transpose(byte* packed, int blob, byte* first, nint columnBytes)
-    {
+        var top = Vector512.Create(15f);
         var low = Vector512.Create(LowLanes);
         var high = Vector512.Create(HighLanes);
         var firstFour = Vector512.Create(FirstFour);
         var lastFour = Vector512.Create(LastFour);
-        for (int c = 0; c < blob; c += 16)
+        for (int g = 0; g < columns; g += Lanes)
         {
-            byte* bytes = packed + c * Lanes;
-            var r0 = Vector512.Load(bytes);        // bytes c .. c+3 of every lane
-            var r1 = Vector512.Load(bytes + 64);   // c+4 .. c+7
-            var r2 = Vector512.Load(bytes + 128);
-            var r3 = Vector512.Load(bytes + 192);
-            var a0 = Avx512Vbmi.PermuteVar64x8x2(r0, low, r1);   // lanes 0-7, bytes 0-7
-            var a1 = Avx512Vbmi.PermuteVar64x8x2(r0, high, r1);  // lanes 8-15, bytes 0-7
-            var b0 = Avx512Vbmi.PermuteVar64x8x2(r2, low, r3);   // lanes 0-7, bytes 8-15
-            var b1 = Avx512Vbmi.PermuteVar64x8x2(r2, high, r3);  // lanes 8-15, bytes 8-15
-            Store(Avx512Vbmi.PermuteVar64x8x2(a0, firstFour, b0), first + c, columnBytes);
-            Store(Avx512Vbmi.PermuteVar64x8x2(a0, lastFour, b0), first + 4 * columnBytes + c, columnBytes);
-            Store(Avx512Vbmi.PermuteVar64x8x2(a1, firstFour, b1), first + 8 * columnBytes + c, columnBytes);
-            Store(Avx512Vbmi.PermuteVar64x8x2(a1, lastFour, b1), first + 12 * columnBytes + c, columnBytes);
+            float* column = src + g;
+            if (!Range(column, stride, blockSize, out var lo, out var hi))
+                return false;
+            var (scaleLower, zeroLower) = ColumnBlockQuantizer.Parameters(lo.GetLower(), hi.GetLower(), 15, symmetric);
+            var (scaleUpper, zeroUpper) = ColumnBlockQuantizer.Parameters(lo.GetUpper(), hi.GetUpper(), 15, symmetric);
+            var scale = Vector512.Create(scaleLower, scaleUpper);
+            var zeroPoint = Vector512.Create(zeroLower, zeroUpper);
+            scale.Store(scales + g);
+            Vector512.ConvertToInt32Native(zeroPoint).Store(zeroPoints + g);
+            byte* blobs = first + g * columnBytes;
+            // 16 bytes of every lane (32 rows) per round; each register holds four row pairs.
+            for (int c = 0; c < blockSize / 2; c += 16)
+            {
+                float* rows = column + 2 * c * stride;
+                var r0 = RowPairs(rows, stride, scale, zeroPoint, top);
+                var r1 = RowPairs(rows + 8 * stride, stride, scale, zeroPoint, top);
+                var r2 = RowPairs(rows + 16 * stride, stride, scale, zeroPoint, top);
+                var r3 = RowPairs(rows + 24 * stride, stride, scale, zeroPoint, top);
+                var a0 = Avx512Vbmi.PermuteVar64x8x2(r0, low, r1);   // lanes 0-7, bytes 0-7
+                var a1 = Avx512Vbmi.PermuteVar64x8x2(r0, high, r1);  // lanes 8-15, bytes 0-7
+                var b0 = Avx512Vbmi.PermuteVar64x8x2(r2, low, r3);   // lanes 0-7, bytes 8-15
+                var b1 = Avx512Vbmi.PermuteVar64x8x2(r2, high, r3);  // lanes 8-15, bytes 8-15
+                Store(Avx512Vbmi.PermuteVar64x8x2(a0, firstFour, b0), blobs + c, columnBytes);
+                Store(Avx512Vbmi.PermuteVar64x8x2(a0, lastFour, b0), blobs + 4 * columnBytes + c, columnBytes);
+                Store(Avx512Vbmi.PermuteVar64x8x2(a1, firstFour, b1), blobs + 8 * columnBytes + c, columnBytes);
+                Store(Avx512Vbmi.PermuteVar64x8x2(a1, lastFour, b1), blobs + 12 * columnBytes + c, columnBytes);
+            }
         }
+        return true;
+    }
+
+    // Minimum and maximum of 16 columns down the block, in two chains (even and odd rows) to halve the dependent
+    // latency; false when a NaN is met.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool Range(float* column, nint stride, int rows, out Vector512<float> lo, out Vector512<float> hi)
+    {
+        lo = Vector512.Load(column);
+        hi = lo;
+        var oddLo = Vector512.Load(column + stride);
+        var oddHi = oddLo;
+        var ordered = Vector512.Equals(lo, lo) & Vector512.Equals(oddLo, oddLo);
+        for (int j = 2; j < rows; j += 2)
+        {
+            var even = Vector512.Load(column + j * stride);
+            var odd = Vector512.Load(column + (j + 1) * stride);
+            lo = Vector512.MinNative(lo, even);
+            hi = Vector512.MaxNative(hi, even);
+            oddLo = Vector512.MinNative(oddLo, odd);
+            oddHi = Vector512.MaxNative(oddHi, odd);
+            ordered &= Vector512.Equals(even, even) & Vector512.Equals(odd, odd);
+        }
+        lo = Vector512.MinNative(lo, oddLo);
+        hi = Vector512.MaxNative(hi, oddHi);
+        // An integer compare: the all-ones pattern is a NaN as float.
+        return ordered.AsInt32() == Vector512<int>.AllBitsSet;
+    }
+
+    // Four row pairs (8 rows from rows) of 16 lanes as packed bytes, [pair][lane].
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<byte> RowPairs(float* rows, nint stride, Vector512<float> scale, Vector512<float> zeroPoint,
+        Vector512<float> top) =>
+        Vector512.Create(
+            Vector256.Create(RowPair(rows, stride, scale, zeroPoint, top), RowPair(rows + 2 * stride, stride, scale, zeroPoint, top)),
+            Vector256.Create(RowPair(rows + 4 * stride, stride, scale, zeroPoint, top), RowPair(rows + 6 * stride, stride, scale, zeroPoint, top)));
+
+    // Rows 2i and 2i + 1 as the low and high nibbles of 16 bytes.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<byte> RowPair(float* even, nint stride, Vector512<float> scale, Vector512<float> zeroPoint,
+        Vector512<float> top)
+    {
+        var lowNibble = Vector512.ConvertToInt32Native(Quantized(Vector512.Load(even), scale, zeroPoint, top));
+        var highNibble = Vector512.ConvertToInt32Native(Quantized(Vector512.Load(even + stride), scale, zeroPoint, top));
+        // Values are below 256: the truncating narrow to bytes is exact.
+        return Avx512F.ConvertToVector128Byte(lowNibble | (highNibble << 4));
     }
 
     // q = clamp(round_half_even(x / scale) + zp, 0, 15), as QuantizeLinear.Scalar (x is never NaN here).
@@ -142,11 +136,11 @@ internal static unsafe class WideColumnBlockQuantizer
         lanes.GetUpper().GetUpper().Store(destination + 3 * laneStride);
     }
 
-    private static byte[] Indexes(Func<int, int, int> source)
+    private static byte[] Indexes(Func<int, int> source)
     {
         var indexes = new byte[64];
         for (int p = 0; p < 64; p++)
-            indexes[p] = (byte)source(p, 0);
+            indexes[p] = (byte)source(p);
         return indexes;
     }
 }

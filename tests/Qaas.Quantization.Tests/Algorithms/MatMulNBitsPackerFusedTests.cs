@@ -15,6 +15,8 @@ public class MatMulNBitsPackerFusedTests
     [InlineData(2, 64, true, 64, 16)]
     [InlineData(8, 32, false, 95, 131)]
     [InlineData(8, 64, true, 64, 3)]
+    [InlineData(4, 64, false, 2048, 40)]  // one column panel: K split across work items
+    [InlineData(4, 32, true, 1024, 300)]  // a full panel, then 32 wide and 12 narrow columns
     public void EqualsRtnThenPack(int bits, int blockSize, bool symmetric, int k, int n)
     {
         var w = TestData.Gaussian(k * n, 0.1f, seed: bits * 7919 + blockSize + k + n);
@@ -26,7 +28,7 @@ public class MatMulNBitsPackerFusedTests
             if (n > 2) w[r * n + 2] = 3f;
             if (n > 3) w[r * n + 3] = Math.Abs(w[r * n + 3]) + 1e-3f;
         }
-        AssertSame(Reference(w, k, n, bits, blockSize, symmetric), MatMulNBitsPacker.Pack(w, k, n, bits, blockSize, symmetric));
+        AssertSame(Reference(w, k, n, bits, blockSize, symmetric), Fused(w, k, n, bits, blockSize, symmetric));
     }
 
     [Theory]
@@ -49,7 +51,7 @@ public class MatMulNBitsPackerFusedTests
                     _ => ((symmetric ? (inBlock + c) % 14 - 7 : (inBlock + c) % 15) + 0.5f) * step,
                 };
             }
-        var packed = MatMulNBitsPacker.Pack(w, k, n, 4, 32, symmetric);
+        var packed = Fused(w, k, n, 4, 32, symmetric);
         AssertSame(Reference(w, k, n, 4, 32, symmetric), packed);
         var dequantized = MatMulNBitsPacker.Dequantize(packed);
         for (int i = 0; i < w.Length; i++)
@@ -76,7 +78,7 @@ public class MatMulNBitsPackerFusedTests
         w[3 * n + 20] = 3e38f;
         w[4 * n + 20] = -3e38f;
         foreach (var symmetric in new[] { false, true })
-            AssertSame(Reference(w, k, n, 4, 32, symmetric), MatMulNBitsPacker.Pack(w, k, n, 4, 32, symmetric));
+            AssertSame(Reference(w, k, n, 4, 32, symmetric), Fused(w, k, n, 4, 32, symmetric));
     }
 
     [Fact]
@@ -98,6 +100,14 @@ public class MatMulNBitsPackerFusedTests
         var w = TestData.Gaussian(k * n, 1, seed: 8);
         AssertSame(MatMulNBitsPacker.Pack(w, k, n, 4, 32, false, maxDegreeOfParallelism: 1),
             MatMulNBitsPacker.Pack(w, k, n, 4, 32, false, maxDegreeOfParallelism: 4));
+    }
+
+    // The fused pass itself: Pack would hide a wrongful decline behind the reference path.
+    private static MatMulNBitsWeights Fused(float[] w, int k, int n, int bits, int blockSize, bool symmetric)
+    {
+        var fused = MatMulNBitsTilePacker.Pack(w, k, n, bits, blockSize, symmetric, maxDegreeOfParallelism: -1);
+        Assert.NotNull(fused); // only a NaN makes it decline
+        return fused;
     }
 
     private static MatMulNBitsWeights Reference(float[] w, int k, int n, int bits, int blockSize, bool symmetric) =>
