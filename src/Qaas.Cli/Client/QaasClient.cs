@@ -43,13 +43,29 @@ public sealed class QaasClient(HttpClient http)
         return ToJob(await ReadJsonAsync(response, ct));
     }
 
-    public async Task<IReadOnlyList<Job>> ListJobsAsync(string? status, CancellationToken ct)
-    {
-        var page = await GetJsonAsync("/v1/jobs" + (status is null ? "" : "?status=" + Uri.EscapeDataString(status)), ct);
-        return page.GetProperty("items").EnumerateArray().Select(ToJob).ToList();
-    }
+    /// <summary>Items per list request; the server allows 1..500.</summary>
+    public const int DefaultPageSize = 100;
 
-    public Task<JsonElement> ListModelsAsync(CancellationToken ct) => GetJsonAsync("/v1/models", ct);
+    public async Task<IReadOnlyList<Job>> ListJobsAsync(string? status, int pageSize, CancellationToken ct) =>
+        (await AllItemsAsync("/v1/jobs" + (status is null ? "" : "?status=" + Uri.EscapeDataString(status)), pageSize, ct))
+            .Select(ToJob).ToList();
+
+    public Task<IReadOnlyList<JsonElement>> ListModelsAsync(int pageSize, CancellationToken ct) => AllItemsAsync("/v1/models", pageSize, ct);
+
+    /// <summary>Every item of a paged list: pages of <paramref name="pageSize"/>, following each page's `next` cursor.</summary>
+    private async Task<IReadOnlyList<JsonElement>> AllItemsAsync(string path, int pageSize, CancellationToken ct)
+    {
+        var items = new List<JsonElement>();
+        string? cursor = null;
+        do
+        {
+            var url = $"{path}{(path.Contains('?') ? '&' : '?')}limit={pageSize}" + (cursor is null ? "" : "&cursor=" + Uri.EscapeDataString(cursor));
+            var page = await GetJsonAsync(url, ct);
+            items.AddRange(page.GetProperty("items").EnumerateArray());
+            cursor = page.TryGetProperty("next", out var next) && next.ValueKind == JsonValueKind.String ? next.GetString() : null;
+        } while (cursor is not null);
+        return items;
+    }
 
     public Task<JsonElement> PresetsAsync(CancellationToken ct) => GetJsonAsync("/v1/presets", ct);
 

@@ -7,4 +7,9 @@ namespace Qaas.Cli.Commands;
 public sealed record CommandContext(ParsedArgs Args, TextWriter Out, TextWriter Err, QaasClient Client, bool Interactive)
 {
     public bool Json => Args.Flag("json");
+
+    /// <summary>--page-size: items per request of a list command (all pages are fetched either way).</summary>
+    public int PageSize => Args.Single("page-size") is not { } text ? QaasClient.DefaultPageSize
+        : int.TryParse(text, out var n) && n is >= 1 and <= 500 ? n
+        : throw new UsageException($"--page-size must be a whole number from 1 to 500, not '{text}'.");
 }
