@@ -43,7 +43,7 @@ public sealed class DetInt8Benchmark : IBenchmark
         var qopBytes = QdqToQOperator.Apply(result).Model.ToByteArray();
         var qop = Paired(fp32Bytes, qopBytes, input, threads: 1);
 
-        return Task.FromResult(new BenchReport(Name, $"PP-OCRv4 det, x[1,3,{Size},{Size}], fp32 vs preset int8-static (QDQ)")
+        var report = new BenchReport(Name, $"PP-OCRv4 det, x[1,3,{Size},{Size}], fp32 vs preset int8-static (QDQ)")
             .Figure("quantization", $"{quantizeSeconds:F1} s ({CalibrationImages} rendered text images, {result.Nodes.Count} weighted nodes)")
             .Target($"IoU@0.3 vs fp32 ({EvaluationImages} other images)", $"{iou:F4}", ">= 0.97", iou >= 0.97)
             .Figure($"1 thread p50 (of {Pairs})", $"fp32 {one.Fp32:F1} ms, int8 {one.Int8:F1} ms")
@@ -52,7 +52,17 @@ public sealed class DetInt8Benchmark : IBenchmark
             .Target("2 threads speedup (median of pair ratios)", $"{two.Ratio:F2}x", "> 1x", two.Ratio > 1)
             .Figure("format qoperator, 1 thread", $"fp32 {qop.Fp32:F1} ms, QLinear* {qop.Int8:F1} ms, speedup {qop.Ratio:F2}x")
             .Note("intra-op threads as stated, inter-op 1, allow_spinning off, runs alternate fp32/int8; model sizes " +
-                $"{Units.Bytes(fp32Bytes.Length)} fp32, {Units.Bytes(int8Bytes.Length)} int8"));
+                $"{Units.Bytes(fp32Bytes.Length)} fp32, {Units.Bytes(int8Bytes.Length)} int8");
+        // QAAS_DET_STUDY="4,16,32,8+bc": IoU only, for other calibration-set sizes and with the bias-correction transform.
+        foreach (var spec in (Environment.GetEnvironmentVariable("QAAS_DET_STUDY") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var parts = spec.Trim().Split('+');
+            var images = int.Parse(parts[0]);
+            var studied = parts.Contains("bc") ? recipe with { Transforms = ["fold-batchnorm", "bias-correction"] } : recipe;
+            var q = StaticQdqQuantizer.Quantize(model, studied, OcrSamples.Detector(images, Size, CalibrationSeed));
+            report.Figure($"  study {spec.Trim()}: IoU@0.3", $"{DetectionIoU(fp32Bytes, q.Model.ToByteArray()):F4} ({images} calibration images{(parts.Contains("bc") ? ", bias-correction" : "")})");
+        }
+        return Task.FromResult(report);
     }
 
     private static double DetectionIoU(byte[] fp32Bytes, byte[] int8Bytes)
