@@ -1,7 +1,11 @@
+using Qaas.Onnx.Graph;
 using Qaas.Onnx.Io;
+using Qaas.Onnx.Proto;
+using Qaas.Onnx.Rewrite;
 using Qaas.Quantization.Recipes;
 using Qaas.Quantization.WeightOnly;
 using Xunit.Abstractions;
+using DT = Qaas.Onnx.Proto.TensorProto.Types.DataType;
 using static Qaas.Quantization.Tests.WeightOnly.SubgraphModels;
 
 namespace Qaas.Quantization.Tests.WeightOnly;
@@ -67,6 +71,42 @@ public class SubgraphTests(ITestOutputHelper output)
         Assert.Equal(2, Subgraph(model, "branch", "then_branch").Node.Count(n => n.OpType == "Gather"));
 
         AssertValidAndClose(fp32, model, 0.99, output);
+    }
+
+    [Fact]
+    public void A_weight_of_a_loop_body_read_by_both_branches_of_an_inner_If_is_stored_once_in_the_body()
+    {
+        var fp32 = MatMuls();
+        // Loop body: v_out = v_in + x W_shared + If(cond_in, x W_body, x W_body + x W_body), W_body a body Constant.
+        var body = Subgraph(fp32, "repeat", "body");
+        body.Node.Single(n => n.Name == "accumulate").Output[0] = "v_partial";
+        body.Node.Add(ModelBuilder.Node("Constant", "w_body", [], ["W_body"]));
+        body.Node[^1].Attribute.Add(Attributes.Tensor("value",
+            TensorData.Create<float>("W_body", TestData.Gaussian(D * D, 0.05f, seed: 12), [D, D])));
+        var inner = ModelBuilder.Node("If", "inner", ["cond_in"], ["z"]);
+        var once = new GraphProto { Name = "once" };
+        once.Output.Add(ModelBuilder.Tensor("z_once", (int)DT.Float, 2, D));
+        once.Node.Add(ModelBuilder.Node("MatMul", "mm_body", ["x", "W_body"], ["z_once"]));
+        var twice = new GraphProto { Name = "twice" };
+        twice.Output.Add(ModelBuilder.Tensor("z_twice", (int)DT.Float, 2, D));
+        twice.Node.Add(ModelBuilder.Node("MatMul", "mm_body", ["x", "W_body"], ["z_half"]));
+        twice.Node.Add(ModelBuilder.Node("Add", "double", ["z_half", "z_half"], ["z_twice"]));
+        inner.Attribute.Add(Attributes.Graph("then_branch", once));
+        inner.Attribute.Add(Attributes.Graph("else_branch", twice));
+        body.Node.Add(inner);
+        body.Node.Add(ModelBuilder.Node("Add", "add_inner", ["v_partial", "z"], ["v_out"]));
+
+        var result = MatMulNBitsQuantizer.Quantize(OnnxModel.FromProto(fp32), RecipeResolver.Resolve(new Recipe { Preset = "w4-rtn" }));
+
+        Assert.Contains(result.Nodes, n => n.Name == "repeat/body/inner/then_branch/mm_body");
+        Assert.Contains(result.Nodes, n => n.Name == "repeat/body/inner/else_branch/mm_body");
+        var quantizedBody = Subgraph(result.Model, "repeat", "body");
+        var packed = Assert.Single(quantizedBody.Initializer, t => t.Name.StartsWith("W_body_Q4"));
+        Assert.DoesNotContain(result.Model.Graph.Initializer, t => t.Name.StartsWith("W_body"));
+        foreach (var branch in new[] { "then_branch", "else_branch" })
+            Assert.Equal(packed.Name, Subgraph(result.Model, "inner", branch).Node.Single(n => n.OpType == "MatMulNBits").Input[1]);
+        Assert.DoesNotContain(quantizedBody.Node, n => n.OpType == "Constant");
+        AssertValidAndClose(fp32, result.Model, 0.99, output);
     }
 
     [Fact]
