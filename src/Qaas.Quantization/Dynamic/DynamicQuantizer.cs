@@ -17,6 +17,8 @@ namespace Qaas.Quantization.Dynamic;
 /// channel by default); activations are quantized to uint8 at run time from each tensor's own min/max, so no
 /// calibration data is needed. Each selected MatMul with a constant W[K, N] becomes an integer MatMul whose int32
 /// result is rescaled by x_scale * w_scale[n]; each selected Conv becomes a ConvInteger the same way (<see cref="DynamicConv"/>).
+/// Nodes in If branches and Loop/Scan bodies are rewritten too; a weight they capture from an enclosing graph is
+/// quantized once, in that graph.
 /// </summary>
 public static class DynamicQuantizer
 {

@@ -12,7 +12,8 @@ namespace Qaas.Quantization.WeightOnly;
 /// Weight-only int3, NF4 and FP4 (E2M1), which ONNX Runtime has no kernels for: each selected MatMul's constant
 /// W[K, N] is stored as 4-bit codes (two per byte) with per-block scales, and an exact dequantize subgraph built from
 /// opset-7 integer ops (Cast, Div, Mul, Sub, Concat, Gather, Reshape) rebuilds W' for the original MatMul.
-/// The result is simulated: the file is small, but ONNX Runtime folds W' back to float32 at load.
+/// The result is simulated: the file is small, but ONNX Runtime folds W' back to float32 at load. MatMuls in subgraphs
+/// are rewritten too; a weight they capture from an enclosing graph is dequantized once, in that graph.
 /// </summary>
 public static class CodedWeightQuantizer
 {

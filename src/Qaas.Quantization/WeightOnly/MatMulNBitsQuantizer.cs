@@ -15,6 +15,8 @@ namespace Qaas.Quantization.WeightOnly;
 /// block of K; activations stay float. A directly following bias Add moves into the operator's bias input.
 /// By default (<see cref="MatMulNBitsOptions"/>) each block's scale comes from a clip search, a MatMul producing a graph
 /// output gets blocks of at most 32, and MatMulNBits nodes sharing their input (Q, K, V) are fused into one.
+/// MatMuls in If branches and Loop/Scan bodies are rewritten too; a weight they capture from an enclosing graph is
+/// packed once, in that graph (<see cref="CapturedWeights{T}"/>).
 /// </summary>
 public static class MatMulNBitsQuantizer
 {

@@ -22,9 +22,6 @@ public sealed record WeightedMatMul(NodeProto Node, string WeightName, TensorPro
     /// <summary>The graph defining the weight: <see cref="Scope"/>, or an enclosing graph when the weight is captured.</summary>
     public required GraphScope WeightScope { get; init; }
 
-    /// <summary>The weight is read from an enclosing graph: other subgraphs may read it too.</summary>
-    public bool IsCaptured => WeightScope != Scope;
-
     /// <summary>The node as reports name it (see <see cref="GraphScope.NameOf"/>).</summary>
     public string ReportName => Scope.NameOf(Node);
 

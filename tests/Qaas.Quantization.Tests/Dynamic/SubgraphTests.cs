@@ -1,8 +1,12 @@
 using Qaas.Onnx.Io;
+using Qaas.Onnx.Proto;
 using Qaas.Quantization.Dynamic;
+using Qaas.Quantization.Metrics;
 using Qaas.Quantization.Recipes;
+using Qaas.Runtime.Tensors;
 using Xunit.Abstractions;
 using static Qaas.Quantization.Tests.WeightOnly.SubgraphModels;
+using static Qaas.Quantization.Tests.WeightOnly.TransformerRun;
 
 namespace Qaas.Quantization.Tests.Dynamic;
 
@@ -38,6 +42,37 @@ public class SubgraphTests(ITestOutputHelper output)
         }
 
         AssertValidAndClose(fp32, model, 0.99, output);
+    }
+
+    [Fact]
+    public void Wake_word_verifier_branch_runs_quantized()
+    {
+        // openWakeWord's If runs a verifier (three Gemms on main-graph weights) once the score passes a threshold;
+        // the condition is pinned to true here so that every sample goes through the branch.
+        var model = OnnxModel.Load(RepositoryPaths.Model("openwakeword", "hey_jarvis_v0.1.onnx"));
+        var result = DynamicQuantizer.Quantize(model, RecipeResolver.Resolve(new Recipe { Preset = "int8-dynamic" }));
+        var verifier = Subgraph(result.Model, "If_32", "then_branch");
+        Assert.Equal(3, verifier.Node.Count(n => n.OpType == "MatMulInteger"));
+        Assert.DoesNotContain(verifier.Node, n => n.OpType == "Gemm");
+
+        var errors = new ErrorAccumulator();
+        for (int s = 0; s < 4; s++)
+        {
+            var inputs = new Dictionary<string, Tensor> { ["x.1"] = Tensor.Create(TestData.Uniform(16 * 96, -2, 2, seed: s), 1, 16, 96) };
+            errors.Add(Run(VerifierAlways(model.Proto), inputs), Run(VerifierAlways(result.Model), inputs));
+        }
+        output.WriteLine($"verifier output SQNR {errors.SqnrDb:F1} dB, max |error| {errors.MaxAbsoluteError:E2}");
+        // The branch reads x.1 directly: a difference at all shows that its quantized Gemms ran.
+        Assert.True(errors.MaxAbsoluteError > 0, "the quantized verifier gave exactly the float output");
+        Assert.True(errors.SqnrDb > 25, $"SQNR {errors.SqnrDb} dB");
+    }
+
+    private static ModelProto VerifierAlways(ModelProto model)
+    {
+        var copy = model.Clone();
+        copy.Graph.Initializer.Add(Onnx.Graph.TensorData.Create<bool>("always", [true], []));
+        copy.Graph.Node.Single(n => n.OpType == "If").Input[0] = "always";
+        return copy;
     }
 
     [Fact]
