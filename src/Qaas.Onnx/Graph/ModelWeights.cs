@@ -26,8 +26,7 @@ public static class ModelWeights
             }
             foreach (var sub in Subgraphs.Of(n))
             {
-                var label = (n.Name.Length > 0 ? n.Name : n.OpType) + "/" + sub.Attribute.Name;
-                foreach (var w in Walk(sub.Graph, path.Length == 0 ? label : path + "/" + label))
+                foreach (var w in Walk(sub.Graph, path.Length == 0 ? sub.Label : path + "/" + sub.Label))
                     yield return w;
             }
         }

@@ -3,7 +3,11 @@ using Qaas.Onnx.Proto;
 namespace Qaas.Onnx.Graph;
 
 /// <summary>A graph held by a node attribute (If then/else branches, Loop and Scan bodies).</summary>
-public readonly record struct SubgraphRef(NodeProto Node, AttributeProto Attribute, GraphProto Graph);
+public readonly record struct SubgraphRef(NodeProto Node, AttributeProto Attribute, GraphProto Graph)
+{
+    /// <summary>"node/attribute" (the op type for an unnamed node): one step of a subgraph's path in reports.</summary>
+    public string Label => (Node.Name.Length > 0 ? Node.Name : Node.OpType) + "/" + Attribute.Name;
+}
 
 /// <summary>Walks subgraphs held in node attributes, recursively.</summary>
 public static class Subgraphs

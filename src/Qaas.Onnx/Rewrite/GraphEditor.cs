@@ -4,20 +4,31 @@ using Qaas.Onnx.Proto;
 namespace Qaas.Onnx.Rewrite;
 
 /// <summary>
-/// Small, safe edits on a model's main graph: add nodes and initializers under fresh names, rewire uses,
-/// clean up dead nodes, unused initializers and stale value_info, manage opset imports, promote Constants.
-/// Edits go straight into the ModelProto; call <see cref="SortTopologically"/> after inserting nodes out of order.
+/// Small, safe edits on one graph of a model (the main graph, or a subgraph through <see cref="ScopedEditors"/>): add
+/// nodes and initializers under fresh names, rewire uses, clean up dead nodes, unused initializers and stale
+/// value_info, manage opset imports, promote Constants. Edits go straight into the ModelProto; call
+/// <see cref="SortTopologically"/> after inserting nodes out of order.
 /// </summary>
 public sealed class GraphEditor
 {
-    public GraphEditor(ModelProto model)
+    /// <summary>An editor for the model's main graph.</summary>
+    public GraphEditor(ModelProto model) : this(model, model.Graph, new NameAllocator(model.Graph))
+    {
+    }
+
+    /// <summary>An editor for <paramref name="graph"/>, one of <paramref name="model"/>'s graphs, drawing names from <paramref name="names"/>.</summary>
+    internal GraphEditor(ModelProto model, GraphProto graph, NameAllocator names)
     {
         Model = model;
-        Names = new NameAllocator(model.Graph);
+        Graph = graph;
+        Names = names;
     }
 
     public ModelProto Model { get; }
-    public GraphProto Graph => Model.Graph;
+
+    /// <summary>The graph this editor changes: nodes and initializers are added to and removed from it.</summary>
+    public GraphProto Graph { get; }
+
     public NameAllocator Names { get; }
 
     /// <summary>Appends a node; its name is made unique from <paramref name="name"/> (or the op type).</summary>
@@ -58,7 +69,7 @@ public sealed class GraphEditor
         return false;
     }
 
-    /// <summary>The main-graph initializer called <paramref name="name"/>, or null.</summary>
+    /// <summary>This graph's initializer called <paramref name="name"/>, or null.</summary>
     public TensorProto? FindInitializer(string name) => Graph.Initializer.FirstOrDefault(t => t.Name == name);
 
     /// <summary>
@@ -177,7 +188,7 @@ public sealed class GraphEditor
     }
 
     /// <summary>
-    /// Turns main-graph Constant nodes with a dense value into initializers of the same name (weights then sit where
+    /// Turns this graph's Constant nodes with a dense value into initializers of the same name (weights then sit where
     /// quantizers look for them). Skips Constants that feed graph outputs directly, and IR &lt; 4 models (whose
     /// initializers would also have to be graph inputs). Returns how many were promoted.
     /// </summary>

@@ -1,5 +1,6 @@
 using Qaas.Onnx.Graph;
 using Qaas.Onnx.Io;
+using Qaas.Onnx.Proto;
 using Qaas.Onnx.Rewrite;
 using Qaas.Quantization.Algorithms;
 using Qaas.Quantization.Formats;
@@ -16,6 +17,8 @@ namespace Qaas.Quantization.Dynamic;
 /// channel by default); activations are quantized to uint8 at run time from each tensor's own min/max, so no
 /// calibration data is needed. Each selected MatMul with a constant W[K, N] becomes an integer MatMul whose int32
 /// result is rescaled by x_scale * w_scale[n]; each selected Conv becomes a ConvInteger the same way (<see cref="DynamicConv"/>).
+/// Nodes in If branches and Loop/Scan bodies are rewritten too; a weight they capture from an enclosing graph is
+/// quantized once, in that graph.
 /// </summary>
 public static class DynamicQuantizer
 {
@@ -34,7 +37,7 @@ public static class DynamicQuantizer
         bool perTensor = spec.Granularity == "per-tensor";
 
         var proto = model.Proto.Clone();
-        var editor = new GraphEditor(proto);
+        var editors = new ScopedEditors(proto);
         var warnings = new List<string>();
         // DynamicQuantizeLinear needs ONNX opset 11; raising an older model's opset would change other ops' meaning.
         if (form == DynamicMatMulForm.Standard && DefaultOpset(proto) < 11)
@@ -42,49 +45,70 @@ public static class DynamicQuantizer
             form = DynamicMatMulForm.Fused;
             warnings.Add($"The model imports ONNX opset {DefaultOpset(proto)} (< 11): dynamic MatMuls use com.microsoft DynamicQuantizeMatMul, which only ONNX Runtime runs.");
         }
-        var quantizedInputs = new DynamicInputs(editor);
+        var quantizedInputs = new DynamicInputs();
+        var capturedMatMulWeights = new CapturedWeights<(QuantizedWeight Weight, double Error)>(editors);
         var reports = new List<NodeReport>();
-        foreach (var m in WeightedMatMuls.Find(proto.Graph, resolvedRecipe.Nodes))
+        foreach (var m in WeightedMatMuls.FindAll(proto.Graph, resolvedRecipe.Nodes))
         {
             ct.ThrowIfCancellationRequested();
-            var w = m.ReadWeight(model);
+            var editor = editors.Of(m.Scope.Graph);
             var gemmBias = m.ReadGemmBias(model) is { } c
                 ? editor.AddInitializer(TensorData.Create<float>($"{m.WeightName}_bias", c, [m.N])) : null;
-            // Per-tensor is per-channel over a single column: W viewed as [K * N, 1] has the same row-major layout.
-            var rtn = perTensor ? Rtn.Quantize(w, m.K * m.N, 1, type, symmetric) : Rtn.Quantize(w, m.K, m.N, type, symmetric);
-            var weight = AddWeight(editor, m, rtn, type, symmetric);
+            var (weight, error) = capturedMatMulWeights.For(m, "", weightEditor =>
+            {
+                var w = m.ReadWeight(model);
+                // Per-tensor is per-channel over a single column: W viewed as [K * N, 1] has the same row-major layout.
+                var rtn = perTensor ? Rtn.Quantize(w, m.K * m.N, 1, type, symmetric) : Rtn.Quantize(w, m.K, m.N, type, symmetric);
+                return (AddWeight(weightEditor, m, rtn, type, symmetric), WeightError.Relative(w, rtn.Dequantize()));
+            });
             if (form == DynamicMatMulForm.Fused) EmitFused(editor, m, weight, gemmBias);
             else EmitStandard(editor, m, weight, gemmBias, quantizedInputs);
             editor.RemoveNode(m.Node);
-            reports.Add(new NodeReport(m.Node.Name, m.Node.OpType, type.RecipeName(), 8, null, WeightError.Relative(w, rtn.Dequantize())));
+            reports.Add(new NodeReport(m.ReportName, m.Node.OpType, type.RecipeName(), 8, null, error));
         }
-        if (proto.Graph.Node.Any(n => n.OpType == "Conv" && WeightedMatMuls.IsSelected(n, resolvedRecipe.Nodes))
-            && ConvOpsetReady(editor, warnings))
-        {
-            // Conv weights often come as Constant nodes; as initializers they are found and replaced like any other.
-            editor.PromoteConstantsToInitializers();
-            int convs = 0;
-            foreach (var conv in DynamicConv.Candidates(editor, resolvedRecipe.Nodes))
-            {
-                ct.ThrowIfCancellationRequested();
-                reports.Add(DynamicConv.Rewrite(editor, conv, type, symmetric, perTensor, quantizedInputs, model));
-                convs++;
-            }
-            if (convs > 0)
-                warnings.Add($"{convs} Conv(s) became ConvInteger: ONNX Runtime's CPU ConvInteger is much slower than its float Conv " +
-                    "(quantizing every activation at run time, no fused requantization); for convolutional models int8-static is the fast form.");
-        }
+        reports.AddRange(QuantizeConvs(editors, resolvedRecipe.Nodes, type, symmetric, perTensor, quantizedInputs, model, warnings, ct));
         if (reports.Count == 0)
             warnings.Add("No MatMul or Conv with a constant float weight was selected: the model is unchanged.");
         else
         {
-            if (form == DynamicMatMulForm.Fused) editor.EnsureOpset(MicrosoftDomain, 1);
-            editor.SortTopologically();
-            editor.RemoveDeadNodes();
-            editor.RemoveUnusedInitializers();
-            editor.DropStaleValueInfo();
+            if (form == DynamicMatMulForm.Fused) editors.Main.EnsureOpset(MicrosoftDomain, 1);
+            editors.Tidy();
         }
         return new QuantizedModel(proto, reports, warnings, Simulated: false);
+    }
+
+    /// <summary>Every selected Conv of every graph, as ConvInteger (<see cref="DynamicConv"/>).</summary>
+    private static List<NodeReport> QuantizeConvs(ScopedEditors editors, NodeSelection? selection, QuantType type, bool symmetric,
+        bool perTensor, DynamicInputs quantizedInputs, OnnxModel model, List<string> warnings, CancellationToken ct)
+    {
+        var reports = new List<NodeReport>();
+        bool HasSelectedConv(GraphScope s) =>
+            s.Graph.Node.Any(n => n.OpType == "Conv" && WeightedMatMuls.IsSelected(n, selection, s.NameOf(n)));
+        var withConvs = GraphScope.All(editors.Main.Graph).Where(HasSelectedConv).ToList();
+        if (withConvs.Count == 0 || !ConvOpsetReady(editors.Main, warnings)) return reports;
+
+        // Conv weights often come as Constant nodes; as initializers they are found and replaced like any other. A graph
+        // holding a selected Conv, or enclosing one (which may capture its weight), is promoted.
+        var promote = new HashSet<GraphProto>(ReferenceEqualityComparer.Instance);
+        foreach (var s in withConvs)
+            for (var scope = s; scope is not null; scope = scope.Parent)
+                promote.Add(scope.Graph);
+        foreach (var g in Subgraphs.All(editors.Main.Graph).Where(promote.Contains))
+            editors.Of(g).PromoteConstantsToInitializers();
+
+        // New scopes: promotion turned Constant nodes into initializers.
+        var captured = new CapturedWeights<DynamicConv.QuantizedWeight>(editors);
+        foreach (var conv in GraphScope.All(editors.Main.Graph).SelectMany(s => DynamicConv.Candidates(s, selection)))
+        {
+            ct.ThrowIfCancellationRequested();
+            var weight = captured.For(conv.Scope, conv.Weight.Owner, conv.Weight.Name, "",
+                editor => DynamicConv.QuantizeWeight(editor, conv, type, symmetric, perTensor, model));
+            reports.Add(DynamicConv.Rewrite(editors.Of(conv.Scope.Graph), conv, weight, type, quantizedInputs, model));
+        }
+        if (reports.Count > 0)
+            warnings.Add($"{reports.Count} Conv(s) became ConvInteger: ONNX Runtime's CPU ConvInteger is much slower than its float Conv " +
+                "(quantizing every activation at run time, no fused requantization); for convolutional models int8-static is the fast form.");
+        return reports;
     }
 
     /// <summary>
@@ -130,7 +154,7 @@ public static class DynamicQuantizer
     private static void EmitStandard(GraphEditor editor, WeightedMatMul m, QuantizedWeight w, string? gemmBias,
         DynamicInputs quantizedInputs)
     {
-        var x = quantizedInputs.Of(m.Input);
+        var x = quantizedInputs.Of(editor, m.Input);
         var name = m.Node.Name.Length > 0 ? m.Node.Name : m.Output;
         var product = editor.Names.Fresh(m.Output + "_int32");
         editor.AddNode("MatMulInteger", [x.Q, w.Values, x.ZeroPoint, w.ZeroPoint ?? ""], [product], name + "_MatMulInteger");

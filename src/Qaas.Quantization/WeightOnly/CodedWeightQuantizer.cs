@@ -12,7 +12,8 @@ namespace Qaas.Quantization.WeightOnly;
 /// Weight-only int3, NF4 and FP4 (E2M1), which ONNX Runtime has no kernels for: each selected MatMul's constant
 /// W[K, N] is stored as 4-bit codes (two per byte) with per-block scales, and an exact dequantize subgraph built from
 /// opset-7 integer ops (Cast, Div, Mul, Sub, Concat, Gather, Reshape) rebuilds W' for the original MatMul.
-/// The result is simulated: the file is small, but ONNX Runtime folds W' back to float32 at load.
+/// The result is simulated: the file is small, but ONNX Runtime folds W' back to float32 at load. MatMuls in subgraphs
+/// are rewritten too; a weight they capture from an enclosing graph is dequantized once, in that graph.
 /// </summary>
 public static class CodedWeightQuantizer
 {
@@ -26,39 +27,39 @@ public static class CodedWeightQuantizer
         bool symmetric = spec.Symmetric ?? false;
 
         var proto = model.Proto.Clone();
-        var editor = new GraphEditor(proto);
+        var editors = new ScopedEditors(proto);
+        var captured = new CapturedWeights<(string Dequantized, double Error)>(editors);
         var reports = new List<NodeReport>();
         var warnings = new List<string>
         {
             $"'{type}' weights are simulated: stored as 4-bit codes and dequantized by the graph; ONNX Runtime computes in float32.",
         };
         string? sixteen = null;
-        foreach (var m in WeightedMatMuls.Find(proto.Graph, resolvedRecipe.Nodes))
+        foreach (var m in WeightedMatMuls.FindAll(proto.Graph, resolvedRecipe.Nodes))
         {
             ct.ThrowIfCancellationRequested();
             int block = perGroup ? spec.GroupSize ?? 32 : m.K;
             // Codes are packed as two halves of K (rows k and k + K/2 share a byte), and blocks must tile K.
             if (m.K % block != 0 || m.K % 2 != 0)
             {
-                warnings.Add($"'{m.Node.Name}' stays float32: K = {m.K} is not a multiple of the block size {block} (and of 2).");
+                warnings.Add($"'{m.ReportName}' stays float32: K = {m.K} is not a multiple of the block size {block} (and of 2).");
                 continue;
             }
-            var w = m.ReadWeight(model);
-            var coded = WeightCoding.Encode(type, w, m.K, m.N, block, symmetric);
-            sixteen ??= editor.AddInitializer(TensorData.Create<int>("coded_weight_16", [16], []));
-            var dequantized = EmitDequantize(editor, m.WeightName, coded, sixteen);
-            if (m.IsGemm) ReplaceGemm(editor, m, dequantized, m.ReadGemmBias(model));
+            // A captured weight is dequantized once, in the graph defining it (outside a loop body, shared by branches).
+            var (dequantized, error) = captured.For(m, $"{block}", editor =>
+            {
+                var w = m.ReadWeight(model);
+                var coded = WeightCoding.Encode(type, w, m.K, m.N, block, symmetric);
+                // The main graph's constant 16 is visible from every subgraph.
+                sixteen ??= editors.Main.AddInitializer(TensorData.Create<int>("coded_weight_16", [16], []));
+                return (EmitDequantize(editor, m.WeightName, coded, sixteen), WeightError.Relative(w, coded.Dequantize()));
+            });
+            var own = editors.Of(m.Scope.Graph);
+            if (m.IsGemm) ReplaceGemm(own, m, dequantized, m.ReadGemmBias(model));
             else m.Node.Input[1] = dequantized;
-            reports.Add(new NodeReport(m.Node.Name, m.Node.OpType, type, type == "int3" ? 3 : 4, null,
-                WeightError.Relative(w, coded.Dequantize())));
+            reports.Add(new NodeReport(m.ReportName, m.Node.OpType, type, type == "int3" ? 3 : 4, null, error));
         }
-        if (reports.Count > 0)
-        {
-            editor.SortTopologically();
-            editor.RemoveDeadNodes();
-            editor.RemoveUnusedInitializers();
-            editor.DropStaleValueInfo();
-        }
+        if (reports.Count > 0) editors.Tidy();
         else warnings.Add("No MatMul with a constant 2-D float weight was selected: the model is unchanged.");
         return new QuantizedModel(proto, reports, warnings, Simulated: true);
     }

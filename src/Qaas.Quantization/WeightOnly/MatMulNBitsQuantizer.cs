@@ -15,6 +15,8 @@ namespace Qaas.Quantization.WeightOnly;
 /// block of K; activations stay float. A directly following bias Add moves into the operator's bias input.
 /// By default (<see cref="MatMulNBitsOptions"/>) each block's scale comes from a clip search, a MatMul producing a graph
 /// output gets blocks of at most 32, and MatMulNBits nodes sharing their input (Q, K, V) are fused into one.
+/// MatMuls in If branches and Loop/Scan bodies are rewritten too; a weight they capture from an enclosing graph is
+/// packed once, in that graph (<see cref="CapturedWeights{T}"/>).
 /// </summary>
 public static class MatMulNBitsQuantizer
 {
@@ -45,48 +47,57 @@ public static class MatMulNBitsQuantizer
         bool symmetric = weights.Symmetric ?? false;
 
         var proto = model.Proto.Clone();
-        var editor = new GraphEditor(proto);
-        var graph = proto.Graph;
+        var editors = new ScopedEditors(proto);
+        var captured = new CapturedWeights<StoredWeight>(editors);
         var reports = new List<NodeReport>();
         var warnings = new List<string>();
-        var graphOutputs = graph.Output.Select(o => o.Name).ToHashSet();
-        foreach (var m in WeightedMatMuls.Find(graph, resolvedRecipe.Nodes))
+        var graphOutputs = proto.Graph.Output.Select(o => o.Name).ToHashSet();
+        foreach (var m in WeightedMatMuls.FindAll(proto.Graph, resolvedRecipe.Nodes))
         {
             ct.ThrowIfCancellationRequested();
-            var w = m.ReadWeight(model);
             int block = IsHead(m, graphOutputs) && options.HeadBlockSize is { } head ? Math.Min(head, blockSize) : blockSize;
-            var packed = options.ClipSearch
-                ? MatMulNBitsPacker.PackQuantized(ClipSearch.Quantize(w, m.K, m.N, bits, block, symmetric), bits, block)
-                : MatMulNBitsPacker.Pack(w, m.K, m.N, bits, block, symmetric);
-            Replace(editor, m, packed, m.ReadGemmBias(model), options.AccuracyLevel);
-            reports.Add(new NodeReport(m.Node.Name, m.Node.OpType, type, bits, null, WeightError.Relative(w, MatMulNBitsPacker.Dequantize(packed))));
+            var weight = captured.For(m, $"{block}", editor =>
+            {
+                var w = m.ReadWeight(model);
+                var packed = options.ClipSearch
+                    ? MatMulNBitsPacker.PackQuantized(ClipSearch.Quantize(w, m.K, m.N, bits, block, symmetric), bits, block)
+                    : MatMulNBitsPacker.Pack(w, m.K, m.N, bits, block, symmetric);
+                return Store(editor, m.WeightName, packed, WeightError.Relative(w, MatMulNBitsPacker.Dequantize(packed)));
+            });
+            Replace(editors.Of(m.Scope.Graph), m, weight, m.ReadGemmBias(model), options.AccuracyLevel);
+            reports.Add(new NodeReport(m.ReportName, m.Node.OpType, type, bits, null, weight.Error));
         }
         if (reports.Count == 0)
             warnings.Add("No MatMul with a constant 2-D float weight was selected: the model is unchanged.");
         else
         {
-            editor.EnsureOpset(Domain, 1);
-            if (options.FuseSharedInput) SharedInputFusion.Fuse(editor);
-            editor.SortTopologically();
-            editor.RemoveDeadNodes();
-            editor.RemoveUnusedInitializers();
-            editor.DropStaleValueInfo();
+            editors.Main.EnsureOpset(Domain, 1);
+            editors.Tidy(options.FuseSharedInput ? editor => SharedInputFusion.Fuse(editor) : null);
         }
         return new QuantizedModel(proto, reports, warnings, Simulated: false);
     }
 
-    private static bool IsHead(WeightedMatMul m, HashSet<string> graphOutputs) =>
-        graphOutputs.Contains(m.BiasAdd is { } add ? add.Output[0] : m.Output);
+    /// <summary>A packed weight's initializers (ZeroPoints "" when symmetric) and its relative error.</summary>
+    private sealed record StoredWeight(MatMulNBitsWeights Packed, string B, string Scales, string ZeroPoints, double Error);
 
-    private static void Replace(GraphEditor editor, WeightedMatMul m, MatMulNBitsWeights packed, float[]? gemmBias, long accuracyLevel)
+    private static StoredWeight Store(GraphEditor editor, string prefix, MatMulNBitsWeights packed, double error)
     {
-        var prefix = m.WeightName;
         var b = editor.AddInitializer(TensorData.Create<byte>($"{prefix}_Q{packed.Bits}", packed.B,
             packed.BShape.Select(d => (long)d).ToArray()));
         var scales = editor.AddInitializer(TensorData.Create<float>($"{prefix}_scales", packed.Scales, [packed.Scales.Length]));
-        var inputs = new List<string> { m.Input, b, scales };
-        inputs.Add(packed.Symmetric ? "" : editor.AddInitializer(
-            TensorData.Create<byte>($"{prefix}_zero_points", packed.ZeroPoints, [packed.ZeroPoints.Length])));
+        var zeroPoints = packed.Symmetric ? "" : editor.AddInitializer(
+            TensorData.Create<byte>($"{prefix}_zero_points", packed.ZeroPoints, [packed.ZeroPoints.Length]));
+        return new StoredWeight(packed, b, scales, zeroPoints, error);
+    }
+
+    // Only a main-graph output is the model's: a subgraph's outputs feed its If, Loop or Scan.
+    private static bool IsHead(WeightedMatMul m, HashSet<string> graphOutputs) =>
+        m.Scope.IsMain && graphOutputs.Contains(m.BiasAdd is { } add ? add.Output[0] : m.Output);
+
+    private static void Replace(GraphEditor editor, WeightedMatMul m, StoredWeight weight, float[]? gemmBias, long accuracyLevel)
+    {
+        var packed = weight.Packed;
+        var inputs = new List<string> { m.Input, weight.B, weight.Scales, weight.ZeroPoints };
         var output = m.Output;
         // Inputs: A, B, scales, zero_points, g_idx, bias.
         if (m.BiasAdd is { } add)
