@@ -35,8 +35,9 @@ public static class SensitivityFallback
         ArgumentNullException.ThrowIfNull(calibration);
         options ??= new SensitivityFallbackOptions();
         var ranges = new Dictionary<string, (float Min, float Max)>(StringComparer.Ordinal);
+        var means = new Dictionary<string, double[]>(StringComparer.Ordinal); // bias-correction's, measured once too
         var full = StaticQdqQuantizer.Quantize(model, recipe, calibration, progress is null ? null : new Scaled(progress, 0, 0.3),
-            cancellationToken, new StaticQdqOptions(Ranges: ranges));
+            cancellationToken, new StaticQdqOptions(Ranges: ranges, ChannelMeans: means));
         var limits = AcceptanceLimits.From(recipe.Acceptance);
         if (!limits.Any || full.Nodes.Count == 0)
             return Done(new FallbackResult(full, [], new Dictionary<string, double>(), null, null, true), progress);
@@ -45,7 +46,7 @@ public static class SensitivityFallback
         var externalData = model.Files is null ? null : Path.GetDirectoryName(model.Files.MainFile);
         InferenceSession Open(ModelProto proto) => InferenceSession.Create(proto.ToByteArray(), runtime.SessionOptions(externalData));
         QuantizedModel QuantizeKeeping(IEnumerable<string> keep) => StaticQdqQuantizer.Quantize(model, recipe, calibration, null,
-            cancellationToken, new StaticQdqOptions(keep.ToHashSet(StringComparer.Ordinal), ranges));
+            cancellationToken, new StaticQdqOptions(keep.ToHashSet(StringComparer.Ordinal), ranges, means));
 
         using var reference = Open(model.Proto);
         (bool Held, double Sqnr) Check(QuantizedModel q)

@@ -4,6 +4,8 @@ namespace Qaas.Quantization.Static;
 /// <param name="KeepFloat">Node names (as reported in NodeReport.Name) left in fp32 although the recipe selects them.</param>
 /// <param name="Ranges">Activation ranges by tensor name. When it already holds every tensor a run needs, calibration
 /// is skipped; otherwise the calibrated ranges are added to it. Lets repeated runs share one calibration.</param>
+/// <param name="ChannelMeans">The same for the per-channel input means the bias-correction transform measures.</param>
 public sealed record StaticQdqOptions(
     IReadOnlySet<string>? KeepFloat = null,
-    IDictionary<string, (float Min, float Max)>? Ranges = null);
+    IDictionary<string, (float Min, float Max)>? Ranges = null,
+    IDictionary<string, double[]>? ChannelMeans = null);

@@ -71,7 +71,7 @@ public static class StaticQdqQuantizer
         var ranges = Calibrate(working, observed, calibration, settings, options?.Ranges, cancellationToken, calibrationProgress);
         // A second pass over the calibration samples, only for this transform: the mean of each corrected layer's input.
         var correction = correctBiases
-            ? new BiasCorrection(plans, ChannelMeans.Measure(working, BiasCorrection.MeasuredInputs(plans), calibration, cancellationToken))
+            ? new BiasCorrection(plans, MeasureMeans(working, BiasCorrection.MeasuredInputs(plans), calibration, options?.ChannelMeans, cancellationToken))
             : null;
         if (calibration.Synthetic)
             warnings.Add("Calibration used synthetic inputs generated from the model's input specs; activation ranges may not match real data.");
@@ -128,6 +128,18 @@ public static class StaticQdqQuantizer
             foreach (var (tensor, range) in ranges)
                 cache[tensor] = range;
         return ranges;
+    }
+
+    private static IReadOnlyDictionary<string, double[]> MeasureMeans(OnnxModel working, IReadOnlyCollection<string> tensors,
+        SampleFeed calibration, IDictionary<string, double[]>? cache, CancellationToken cancellationToken)
+    {
+        if (cache is not null && tensors.All(cache.ContainsKey))
+            return tensors.ToDictionary(t => t, t => cache[t], StringComparer.Ordinal);
+        var means = ChannelMeans.Measure(working, tensors, calibration, cancellationToken);
+        if (cache is not null)
+            foreach (var (tensor, mean) in means)
+                cache[tensor] = mean;
+        return means;
     }
 
     /// <summary>

@@ -70,6 +70,20 @@ public class BiasCorrectionTests(ITestOutputHelper output)
         Assert.True(after < 0.75 * before, $"{after:E3} vs {before:E3}");
     }
 
+    [Fact]
+    public void A_second_run_with_the_caches_reads_no_sample_and_writes_the_same_model()
+    {
+        var model = OnnxModel.FromProto(ConvBnReluModel.Build());
+        var ranges = new Dictionary<string, (float Min, float Max)>(StringComparer.Ordinal);
+        var means = new Dictionary<string, double[]>(StringComparer.Ordinal);
+        var first = StaticQdqQuantizer.Quantize(model, Recipe(true), Images(4, 10), options: new StaticQdqOptions(Ranges: ranges, ChannelMeans: means));
+        Assert.Equal(2, means.Count); // the inputs of both Convs
+
+        SampleFeed untouchable = new(() => throw new InvalidOperationException("the feed was read again"), 4, synthetic: false);
+        var second = StaticQdqQuantizer.Quantize(model, Recipe(true), untouchable, options: new StaticQdqOptions(Ranges: ranges, ChannelMeans: means));
+        Assert.Equal(first.Model, second.Model);
+    }
+
     /// <summary>Mean over output channels of |mean of the quantized model's channel - mean of fp32's|.</summary>
     private static double MeanShift(OnnxModel model, QuantizedModel quantized, SampleFeed feed)
     {
