@@ -5,7 +5,9 @@ public static class RecipeValidator
 {
     // Parts of the recipe language that later waves implement; asking for them now is a clear 400, not a silent no-op.
     static readonly string[] ImplementedAlgorithms = ["rtn"];
-    static readonly string[] ImplementedTransforms = ["fold-batchnorm", "bias-correction"];
+    static readonly string[] ImplementedTransforms = ["fold-batchnorm", "bias-correction", "cross-layer-equalization"];
+    // Transforms that the static QDQ quantizer applies (bias correction also needs its calibration data).
+    static readonly string[] StaticTransforms = ["bias-correction", "cross-layer-equalization"];
 
     public static Dictionary<string, string[]> Validate(Recipe r, string field)
     {
@@ -96,9 +98,10 @@ public static class RecipeValidator
             add($"{field}.format", $"weight-only '{wt}' is stored with format 'matmulnbits' (2, 4 or 8-bit blocks); int3, nf4 and fp4e2m1 use 'qdq'");
         if (r.Format == "qoperator" && at is not ("dynamic" or "none") && !isFloat16)
             CheckQOperator(wt, at, field, add);
-        if (r.Transforms?.Contains("bias-correction") == true && (at is not ("uint8" or "int8") || wt is not ("int8" or "uint8")))
-            add($"{field}.transforms", "'bias-correction' corrects the biases of static integer quantization from calibration data: " +
-                $"it needs int8/uint8 weights and uint8/int8 activations, not weights '{wt}' with activations '{at}'");
+        foreach (var t in r.Transforms?.Intersect(StaticTransforms) ?? [])
+            if (at is not ("uint8" or "int8") || wt is not ("int8" or "uint8"))
+                add($"{field}.transforms", $"'{t}' is part of static integer quantization (bias correction uses its calibration data): " +
+                    $"it needs int8/uint8 weights and uint8/int8 activations, not weights '{wt}' with activations '{at}'");
         if (at == "dynamic" && wt is not ("int8" or "uint8"))
             add($"{field}.weights.type", $"dynamic activation quantization needs int8 or uint8 weights, not '{wt}'");
     }

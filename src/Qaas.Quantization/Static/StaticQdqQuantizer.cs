@@ -37,6 +37,8 @@ public static class StaticQdqQuantizer
             ConvBatchNormFolder.Apply(proto);
             ConvAffineFolder.Apply(proto);
         }
+        if (recipe.Transforms?.Contains("cross-layer-equalization") == true)
+            ConvPairEqualizer.Apply(proto);
         new GraphEditor(proto).PromoteConstantsToInitializers();
 
         var keep = options?.KeepFloat ?? new HashSet<string>();

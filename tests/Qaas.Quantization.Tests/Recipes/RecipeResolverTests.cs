@@ -40,6 +40,7 @@ public class RecipeResolverTests
     [InlineData("""{"transforms":["smoothquant"]}""", "recipe.transforms[0]")]
     [InlineData("""{"preset":"int8-dynamic","transforms":["bias-correction"]}""", "recipe.transforms")]
     [InlineData("""{"preset":"fp8-e4m3","transforms":["bias-correction"]}""", "recipe.transforms")]
+    [InlineData("""{"preset":"w4-rtn","transforms":["cross-layer-equalization"]}""", "recipe.transforms")]
     [InlineData("""{"mixedPrecision":{"objective":"size"}}""", "recipe.mixedPrecision")]
     [InlineData("""{"preset":"w4-rtn","weights":{"type":"fp8e4m3fn"}}""", "recipe.weights.type")]
     [InlineData("""{"preset":"w4-rtn","format":"qdq"}""", "recipe.format")]
