@@ -5,9 +5,9 @@ public static class RecipeValidator
 {
     // Parts of the recipe language that later waves implement; asking for them now is a clear 400, not a silent no-op.
     static readonly string[] ImplementedAlgorithms = ["rtn"];
-    static readonly string[] ImplementedTransforms = ["fold-batchnorm", "bias-correction", "cross-layer-equalization"];
+    static readonly string[] ImplementedTransforms = ["fold-batchnorm", "bias-correction", "cross-layer-equalization", "smoothquant"];
     // Transforms that the static QDQ quantizer applies (bias correction also needs its calibration data).
-    static readonly string[] StaticTransforms = ["bias-correction", "cross-layer-equalization"];
+    static readonly string[] StaticTransforms = ["bias-correction", "cross-layer-equalization", "smoothquant"];
 
     public static Dictionary<string, string[]> Validate(Recipe r, string field)
     {
@@ -100,7 +100,7 @@ public static class RecipeValidator
             CheckQOperator(wt, at, field, add);
         foreach (var t in r.Transforms?.Intersect(StaticTransforms) ?? [])
             if (at is not ("uint8" or "int8") || wt is not ("int8" or "uint8"))
-                add($"{field}.transforms", $"'{t}' is part of static integer quantization (bias correction uses its calibration data): " +
+                add($"{field}.transforms", $"'{t}' is part of static integer quantization (bias correction and SmoothQuant use its calibration data): " +
                     $"it needs int8/uint8 weights and uint8/int8 activations, not weights '{wt}' with activations '{at}'");
         if (at == "dynamic" && wt is not ("int8" or "uint8"))
             add($"{field}.weights.type", $"dynamic activation quantization needs int8 or uint8 weights, not '{wt}'");

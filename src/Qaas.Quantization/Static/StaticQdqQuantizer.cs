@@ -39,6 +39,8 @@ public static class StaticQdqQuantizer
         }
         if (recipe.Transforms?.Contains("cross-layer-equalization") == true)
             ConvPairEqualizer.Apply(proto);
+        if (recipe.Transforms?.Contains("smoothquant") == true && !settings.IsFloat8)
+            LayerNormSmoother.Apply(proto, model, calibration, cancellationToken);
         new GraphEditor(proto).PromoteConstantsToInitializers();
 
         var keep = options?.KeepFloat ?? new HashSet<string>();
@@ -137,7 +139,7 @@ public static class StaticQdqQuantizer
     {
         if (cache is not null && tensors.All(cache.ContainsKey))
             return tensors.ToDictionary(t => t, t => cache[t], StringComparer.Ordinal);
-        var means = ChannelMeans.Measure(working, tensors, calibration, cancellationToken);
+        var means = ChannelStatistics.Measure(working, tensors, calibration, ChannelAxis.Second, ChannelReduction.Mean, cancellationToken);
         if (cache is not null)
             foreach (var (tensor, mean) in means)
                 cache[tensor] = mean;

@@ -1,0 +1,102 @@
+using Qaas.Onnx.Graph;
+using Qaas.Onnx.Io;
+using Qaas.Onnx.Proto;
+using Qaas.Onnx.Rewrite;
+using Qaas.Quantization.Metrics;
+using Qaas.Quantization.Pipeline;
+using Qaas.Quantization.Recipes;
+using Qaas.Quantization.Static;
+using Qaas.Quantization.Tests.Static;
+using Qaas.Quantization.Transforms.Graph;
+using Qaas.Runtime.Tensors;
+using Xunit.Abstractions;
+
+namespace Qaas.Quantization.Tests.Transforms;
+
+/// <summary>The smoothquant transform on LayerNormalization -> MatMul projections, run in ONNX Runtime.</summary>
+public class SmoothQuantGraphTests(ITestOutputHelper output)
+{
+    private const int Tokens = 16, Hidden = 64, Outputs = 32;
+
+    /// <summary>x[1,16,64] -> LayerNormalization (4 outlier channels, scale 40) -> MatMul W[64,32] and W'[64,32] -> y, y2.</summary>
+    private static ModelProto OutlierBlock()
+    {
+        var random = new Random(9);
+        float[] Values(int n, float scale) => Enumerable.Range(0, n).Select(_ => (float)(random.NextDouble() - 0.5) * scale).ToArray();
+        var gamma = Enumerable.Range(0, Hidden).Select(j => j < 4 ? 40f : 1f + (float)random.NextDouble() * 0.2f).ToArray();
+        var graph = new GraphProto { Name = "outliers" };
+        graph.Input.Add(Float("x", 1, Tokens, Hidden));
+        graph.Output.Add(Float("y", 1, Tokens, Outputs));
+        graph.Output.Add(Float("y2", 1, Tokens, Outputs));
+        graph.Initializer.Add(TensorData.Create<float>("gamma", gamma, [Hidden]));
+        graph.Initializer.Add(TensorData.Create<float>("beta", Values(Hidden, 0.2f), [Hidden]));
+        graph.Initializer.Add(TensorData.Create<float>("w", Values(Hidden * Outputs, 0.3f), [Hidden, Outputs]));
+        graph.Initializer.Add(TensorData.Create<float>("w2", Values(Hidden * Outputs, 0.3f), [Hidden, Outputs]));
+        graph.Node.Add(Node("LayerNormalization", ["x", "gamma", "beta"], ["h"]));
+        graph.Node.Add(Node("MatMul", ["h", "w"], ["y"]));
+        graph.Node.Add(Node("MatMul", ["h", "w2"], ["y2"]));
+        var model = new ModelProto { IrVersion = 8, Graph = graph };
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 17 });
+        return model;
+    }
+
+    private static SampleFeed Hidden_(int count, int seed) => new(() => Enumerable.Range(0, count).Select(i =>
+        (IReadOnlyDictionary<string, Tensor>)new Dictionary<string, Tensor>
+        {
+            ["x"] = Tensor.Create(TestData.Uniform(Tokens * Hidden, -2, 2, seed: seed + i), 1, Tokens, Hidden),
+        }), count, synthetic: false);
+
+    [Fact]
+    public void Smoothing_is_exact_in_float_and_moves_the_outliers_into_the_weights()
+    {
+        var original = OutlierBlock();
+        var smoothed = original.Clone();
+        Assert.Equal(1, LayerNormSmoother.Apply(smoothed, OnnxModel.FromProto(original), Hidden_(4, 1)));
+        var gamma = TensorData.Read<float>(smoothed.Graph.Initializer.Single(t => t.Name == smoothed.Graph.Node[0].Input[1]));
+        Assert.True(gamma.Take(4).Max() < 10, $"outlier channels scaled down: {gamma[0]}");
+
+        using var a = new SessionRunner(original);
+        using var b = new SessionRunner(smoothed);
+        foreach (var sample in Hidden_(2, 20).Samples())
+        {
+            var error = new ErrorAccumulator();
+            error.Add(a.Run(sample), b.Run(sample));
+            Assert.True(error.SqnrDb > 80, $"SQNR {error.SqnrDb:F1} dB: the rewrite must be exact up to float rounding");
+        }
+    }
+
+    [Fact]
+    public void Static_int8_keeps_more_signal_with_smoothquant()
+    {
+        var model = OnnxModel.FromProto(OutlierBlock());
+        Recipe With(params string[] transforms) => RecipeResolver.Resolve(new Recipe { Preset = "int8-static", Transforms = transforms });
+        double Sqnr(QuantizedModel q)
+        {
+            using var fp32 = new SessionRunner(model.Proto);
+            using var int8 = new SessionRunner(q.Model);
+            var error = new ErrorAccumulator();
+            foreach (var sample in Hidden_(4, 50).Samples())
+                error.Add(fp32.Run(sample), int8.Run(sample));
+            return error.SqnrDb;
+        }
+        double plain = Sqnr(StaticQdqQuantizer.Quantize(model, With("fold-batchnorm"), Hidden_(8, 1)));
+        double smoothed = Sqnr(StaticQdqQuantizer.Quantize(model, With("fold-batchnorm", "smoothquant"), Hidden_(8, 1)));
+        output.WriteLine($"int8-static with outlier channels: SQNR {plain:F1} dB plain, {smoothed:F1} dB with smoothquant");
+        Assert.True(smoothed > plain + 3, $"{smoothed:F1} dB vs {plain:F1} dB");
+    }
+
+    private static NodeProto Node(string op, string[] inputs, string[] outputs)
+    {
+        var n = new NodeProto { OpType = op, Name = op + "_" + outputs[0] };
+        n.Input.AddRange(inputs);
+        n.Output.AddRange(outputs);
+        return n;
+    }
+
+    private static ValueInfoProto Float(string name, params long[] dims)
+    {
+        var shape = new TensorShapeProto();
+        foreach (var d in dims) shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = d });
+        return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = 1, Shape = shape } } };
+    }
+}
