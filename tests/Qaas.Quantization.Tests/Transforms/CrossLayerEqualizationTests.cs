@@ -12,6 +12,7 @@ using Qaas.Quantization.Transforms;
 using Qaas.Quantization.Transforms.Graph;
 using Qaas.Runtime.Tensors;
 using Xunit.Abstractions;
+using static Qaas.Quantization.Tests.Transforms.TransformModels;
 
 namespace Qaas.Quantization.Tests.Transforms;
 
@@ -85,14 +86,8 @@ public class CrossLayerEqualizationTests(ITestOutputHelper output)
             Assert.Equal(1, r1 / r2, 3);
         }
 
-        using var a = new SessionRunner(original);
-        using var b = new SessionRunner(equalized);
-        foreach (var sample in Images(2, 30).Samples())
-        {
-            var error = new ErrorAccumulator();
-            error.Add(a.Run(sample), b.Run(sample));
-            Assert.True(error.SqnrDb > 90, $"SQNR {error.SqnrDb:F1} dB: the rewrite must be exact up to float rounding");
-        }
+        double sqnr = Sqnr(original, equalized, Images(2, 30));
+        Assert.True(sqnr > 90, $"SQNR {sqnr:F1} dB: the rewrite must be exact up to float rounding");
     }
 
     [Fact]
@@ -103,17 +98,9 @@ public class CrossLayerEqualizationTests(ITestOutputHelper output)
         {
             Preset = "int8-static", Weights = new WeightSpec { Granularity = "per-tensor" }, Transforms = transforms,
         });
-        double Sqnr(QuantizedModel q)
-        {
-            using var fp32 = new SessionRunner(model.Proto);
-            using var int8 = new SessionRunner(q.Model);
-            var error = new ErrorAccumulator();
-            foreach (var sample in Images(4, 50).Samples())
-                error.Add(fp32.Run(sample), int8.Run(sample));
-            return error.SqnrDb;
-        }
-        double plain = Sqnr(StaticQdqQuantizer.Quantize(model, With("fold-batchnorm"), Images(4, 10)));
-        double equalized = Sqnr(StaticQdqQuantizer.Quantize(model, With("fold-batchnorm", "cross-layer-equalization"), Images(4, 10)));
+        double plain = Sqnr(model.Proto, StaticQdqQuantizer.Quantize(model, With("fold-batchnorm"), Images(4, 10)).Model, Images(4, 50));
+        double equalized = Sqnr(model.Proto,
+            StaticQdqQuantizer.Quantize(model, With("fold-batchnorm", "cross-layer-equalization"), Images(4, 10)).Model, Images(4, 50));
         output.WriteLine($"per-tensor int8: SQNR {plain:F1} dB plain, {equalized:F1} dB with cross-layer equalization");
         Assert.True(equalized > plain + 10, $"{equalized:F1} dB vs {plain:F1} dB");
     }
@@ -126,21 +113,5 @@ public class CrossLayerEqualizationTests(ITestOutputHelper output)
         model.Graph.Node.Add(Node("Conv", ["x", "w1"], ["z"]));
         model.Graph.Output.Add(Float("z", 1, Channels, 14, 14));
         Assert.Equal(0, ConvPairEqualizer.Apply(model));
-    }
-
-    private static NodeProto Node(string op, string[] inputs, string[] outputs, params AttributeProto[] attributes)
-    {
-        var n = new NodeProto { OpType = op, Name = op + "_" + outputs[0] };
-        n.Input.AddRange(inputs);
-        n.Output.AddRange(outputs);
-        n.Attribute.AddRange(attributes);
-        return n;
-    }
-
-    private static ValueInfoProto Float(string name, params long[] dims)
-    {
-        var shape = new TensorShapeProto();
-        foreach (var d in dims) shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = d });
-        return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = 1, Shape = shape } } };
     }
 }
