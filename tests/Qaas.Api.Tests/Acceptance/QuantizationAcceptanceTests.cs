@@ -71,6 +71,26 @@ public sealed class QuantizationAcceptanceTests(QaasService service) : IClassFix
     }
 
     [Fact]
+    public async Task Ocr_classifier_with_every_static_transform_still_agrees_with_fp32()
+    {
+        using var client = service.Client();
+        var model = await client.UploadModelAsync(File.ReadAllBytes(RepositoryPaths.PpOcrCls), "ppocr-cls-transforms");
+        var calibration = await UploadDatasetAsync(client, "cls-calibration-t", Images(8, i => TextImages.Classification(i, 1)), [3, 48, 192]);
+        var evaluation = await UploadDatasetAsync(client, "cls-evaluation-t", Images(16, i => TextImages.Classification(i, 2)), [3, 48, 192]);
+
+        var done = await RunJobAsync(client, $$"""
+            {"modelId":"{{model.Str("id")}}","recipe":{"preset":"int8-static",
+             "transforms":["fold-batchnorm","cross-layer-equalization","smoothquant","bias-correction"]},
+             "calibrationDatasetId":"{{calibration}}","evaluationDatasetId":"{{evaluation}}"}
+            """);
+        var metrics = done.GetProperty("metrics");
+        Assert.True(metrics.GetProperty("top1Agreement").GetDouble() >= 0.99, metrics.ToString());
+        var report = await client.GetStringAsync($"/v1/jobs/{done.Str("id")}/artifacts/report.json");
+        Assert.Contains("cross-layer-equalization", report);
+        Assert.Contains("bias-correction", report);
+    }
+
+    [Fact]
     public async Task Ocr_detector_int8_static_maps_agree_with_fp32()
     {
         const int Size = 640;

@@ -123,6 +123,12 @@ public sealed class JobsTests(QaasService service) : IClassFixture<QaasService>
             .ExpectProblemAsync(HttpStatusCode.BadRequest);
         Assert.True(badValue.GetProperty("errors").TryGetProperty("recipe.weights.type", out _));
 
+        var staticOnly = await (await client.PostJsonAsync("/v1/jobs",
+                $$$$"""{"modelId":"{{{{modelId}}}}","recipe":{"preset":"int8-dynamic","transforms":["smoothquant"]}}"""))
+            .ExpectProblemAsync(HttpStatusCode.BadRequest);
+        Assert.True(staticOnly.GetProperty("errors").TryGetProperty("recipe.transforms", out var why), staticOnly.ToString());
+        Assert.Contains("static", why.ToString());
+
         var topLevel = await (await client.PostJsonAsync("/v1/jobs", $$"""{"modelId":"{{modelId}}","preset":"fp16","colour":"red"}"""))
             .ExpectProblemAsync(HttpStatusCode.BadRequest);
         Assert.True(topLevel.GetProperty("errors").TryGetProperty("colour", out _));
