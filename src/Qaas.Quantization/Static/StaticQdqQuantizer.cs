@@ -37,10 +37,12 @@ public static class StaticQdqQuantizer
             ConvBatchNormFolder.Apply(proto);
             ConvAffineFolder.Apply(proto);
         }
-        if (recipe.Transforms?.Contains("cross-layer-equalization") == true)
-            ConvPairEqualizer.Apply(proto);
-        if (recipe.Transforms?.Contains("smoothquant") == true && !settings.IsFloat8)
-            LayerNormSmoother.Apply(proto, model, calibration, cancellationToken);
+        // A requested transform that finds nothing to rewrite says so: the recipe then did less than the user asked.
+        if (recipe.Transforms?.Contains("cross-layer-equalization") == true && ConvPairEqualizer.Apply(proto) == 0)
+            warnings.Add("cross-layer-equalization found no Conv -> [Relu] -> Conv pair with unshared float weights; nothing was equalized.");
+        if (recipe.Transforms?.Contains("smoothquant") == true && !settings.IsFloat8
+            && LayerNormSmoother.Apply(proto, model, calibration, cancellationToken) == 0)
+            warnings.Add("smoothquant found no LayerNormalization read only by MatMuls with constant weights; nothing was smoothed.");
         new GraphEditor(proto).PromoteConstantsToInitializers();
 
         var keep = options?.KeepFloat ?? new HashSet<string>();
