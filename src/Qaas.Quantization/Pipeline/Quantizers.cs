@@ -14,13 +14,14 @@ public static class Quantizers
 {
     /// <summary>Static activation quantization needs activation ranges, hence calibration samples.</summary>
     public static bool NeedsCalibration(Recipe recipe) =>
-        !IsFloatConversion(recipe) && recipe.Format != "matmulnbits" && recipe.Activations?.Type is not ("none" or "dynamic")
-        && recipe.Weights?.Type is not ("int3" or "nf4" or "fp4e2m1");
+        recipe.Weights?.Algorithm == "gptq" // its Hessians come from the MatMuls' calibration inputs
+        || (!IsFloatConversion(recipe) && recipe.Format != "matmulnbits" && recipe.Activations?.Type is not ("none" or "dynamic")
+            && recipe.Weights?.Type is not ("int3" or "nf4" or "fp4e2m1"));
 
     public static QuantizedModel Run(OnnxModel model, Recipe recipe, SampleFeed? calibration, IProgress<double>? progress, CancellationToken ct)
     {
         if (IsFloatConversion(recipe)) return Float16Converter.Quantize(model, recipe, ct);
-        if (recipe.Format == "matmulnbits") return MatMulNBitsQuantizer.Quantize(model, recipe, ct);
+        if (recipe.Format == "matmulnbits") return MatMulNBitsQuantizer.Quantize(model, recipe, MatMulNBitsOptions.Default, ct, calibration);
         if (recipe.Activations?.Type == "dynamic") return DynamicQuantizer.Quantize(model, recipe, ct);
         if (recipe.Weights?.Type is "int3" or "nf4" or "fp4e2m1") return CodedWeightQuantizer.Quantize(model, recipe, ct);
         var feed = calibration ?? throw new ArgumentException("static quantization needs calibration samples", nameof(calibration));

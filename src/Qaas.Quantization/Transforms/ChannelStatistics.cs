@@ -1,8 +1,6 @@
 using System.Numerics.Tensors;
 using Qaas.Onnx.Io;
-using Qaas.Quantization.Calibration;
 using Qaas.Quantization.Pipeline;
-using Qaas.Runtime.Sessions;
 
 namespace Qaas.Quantization.Transforms;
 
@@ -12,41 +10,15 @@ public enum ChannelAxis { Second, Last }
 /// <summary>What is kept per channel over every sample: the mean, or the largest magnitude.</summary>
 public enum ChannelReduction { Mean, AbsMax }
 
-/// <summary>
-/// One statistic per channel of chosen float tensors over a sample feed, captured from one ONNX Runtime session.
-/// Memory is one capture of the tensors, whatever the sample count.
-/// </summary>
+/// <summary>One statistic per channel of chosen float tensors over a sample feed (<see cref="TensorSweep"/>).</summary>
 public static class ChannelStatistics
 {
     public static IReadOnlyDictionary<string, double[]> Measure(OnnxModel model, IReadOnlyCollection<string> tensors, SampleFeed feed,
         ChannelAxis axis, ChannelReduction reduction, CancellationToken cancellationToken = default)
     {
-        var graphInputs = model.Graph.Input.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
-        var fromSession = tensors.Where(t => !graphInputs.Contains(t)).Distinct().ToList();
-        var fromFeed = tensors.Where(graphInputs.Contains).Distinct().ToList();
         var totals = new Dictionary<string, double[]>(StringComparer.Ordinal);
-        int samples = 0;
-        var options = new InferenceSessionOptions
-        {
-            IntraOpThreads = CalibrationRunner.SessionThreads,
-            InterOpThreads = 1,
-            AllowSpinning = false,
-            ExternalDataDirectory = model.Files is null ? null : Path.GetDirectoryName(model.Files.MainFile),
-        };
-        // Graph inputs come straight from the feed; a session is only needed for the others.
-        using var session = fromSession.Count > 0 ? InferenceSession.Create(CalibrationRunner.WithOutputs(model.Proto, fromSession), options) : null;
-        using var capture = session?.CreateCapture(fromSession);
-        foreach (var sample in feed.Samples())
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            capture?.Run(sample, cancellationToken);
-            foreach (var name in fromFeed)
-                if (sample.TryGetValue(name, out var input))
-                    Add(totals, name, input.Shape, input.AsSpan<float>(), axis, reduction);
-            for (int i = 0; i < fromSession.Count; i++)
-                Add(totals, fromSession[i], capture![i].Shape, capture[i].AsSpan<float>(), axis, reduction);
-            samples++;
-        }
+        int samples = TensorSweep.Run(model, tensors, feed, (name, shape, values) => Add(totals, name, shape, values, axis, reduction),
+            cancellationToken);
         return reduction == ChannelReduction.AbsMax
             ? totals
             : totals.ToDictionary(kv => kv.Key, kv => kv.Value.Select(s => s / Math.Max(1, samples)).ToArray(), StringComparer.Ordinal);

@@ -34,7 +34,9 @@ public static class MatMulNBitsQuantizer
     public static QuantizedModel Quantize(OnnxModel model, Recipe resolvedRecipe, CancellationToken ct = default) =>
         Quantize(model, resolvedRecipe, MatMulNBitsOptions.Default, ct);
 
-    public static QuantizedModel Quantize(OnnxModel model, Recipe resolvedRecipe, MatMulNBitsOptions options, CancellationToken ct = default)
+    /// <param name="calibration">Samples whose MatMul inputs give GPTQ its Hessians; needed for weights.algorithm "gptq".</param>
+    public static QuantizedModel Quantize(OnnxModel model, Recipe resolvedRecipe, MatMulNBitsOptions options, CancellationToken ct = default,
+        SampleFeed? calibration = null)
     {
         var weights = resolvedRecipe.Weights ?? throw new ArgumentException("The recipe has no weights section.", nameof(resolvedRecipe));
         var type = weights.Type ?? "int4";
@@ -52,14 +54,26 @@ public static class MatMulNBitsQuantizer
         var reports = new List<NodeReport>();
         var warnings = new List<string>();
         var graphOutputs = proto.Graph.Output.Select(o => o.Name).ToHashSet();
-        foreach (var m in WeightedMatMuls.FindAll(proto.Graph, resolvedRecipe.Nodes))
+        var matMuls = WeightedMatMuls.FindAll(proto.Graph, resolvedRecipe.Nodes);
+        var hessians = weights.Algorithm == "gptq" ? GptqHessians(model, matMuls, calibration, ct) : null;
+        if (hessians is not null && calibration!.Synthetic)
+            warnings.Add("GPTQ's Hessians came from synthetic inputs generated from the model's input specs; with real " +
+                "calibration data it fits the weights to the inputs the model will see.");
+        int withoutHessian = 0;
+        foreach (var m in matMuls)
         {
             ct.ThrowIfCancellationRequested();
             int block = IsHead(m, graphOutputs) && options.HeadBlockSize is { } head ? Math.Min(head, blockSize) : blockSize;
-            var weight = captured.For(m, $"{block}", editor =>
+            double[]? hessian = null;
+            if (hessians is not null && !(m.Scope.IsMain && hessians.TryGetValue(m.Input, out hessian)))
+                withoutHessian++;
+            // GPTQ's result depends on the input too: a weight shared by MatMuls with different inputs is quantized per input.
+            var weight = captured.For(m, hessian is null ? $"{block}" : $"{block}/{m.Input}", editor =>
             {
                 var w = m.ReadWeight(model);
-                var packed = options.ClipSearch
+                var packed = hessian is not null
+                    ? MatMulNBitsPacker.PackQuantized(Gptq.Quantize(w, m.K, m.N, hessian, bits, block, symmetric), bits, block)
+                    : options.ClipSearch
                     ? MatMulNBitsPacker.PackQuantized(ClipSearch.Quantize(w, m.K, m.N, bits, block, symmetric), bits, block)
                     : MatMulNBitsPacker.Pack(w, m.K, m.N, bits, block, symmetric);
                 return Store(editor, m.WeightName, packed, WeightError.Relative(w, MatMulNBitsPacker.Dequantize(packed)));
@@ -67,6 +81,9 @@ public static class MatMulNBitsQuantizer
             Replace(editors.Of(m.Scope.Graph), m, weight, m.ReadGemmBias(model), options.AccuracyLevel);
             reports.Add(new NodeReport(m.ReportName, m.Node.OpType, type, bits, null, weight.Error));
         }
+        if (withoutHessian > 0)
+            warnings.Add($"{withoutHessian} MatMul(s) inside If/Loop/Scan subgraphs have no calibration inputs to measure, so GPTQ " +
+                "could not run there: they were rounded to nearest with the clip search instead.");
         if (reports.Count == 0)
             warnings.Add("No MatMul with a constant 2-D float weight was selected: the model is unchanged.");
         else
@@ -75,6 +92,16 @@ public static class MatMulNBitsQuantizer
             editors.Tidy(options.FuseSharedInput ? editor => SharedInputFusion.Fuse(editor) : null);
         }
         return new QuantizedModel(proto, reports, warnings, Simulated: false);
+    }
+
+    /// <summary>X^T X of each main-graph MatMul input over the calibration samples (subgraph tensors cannot be captured).</summary>
+    private static IReadOnlyDictionary<string, double[]> GptqHessians(OnnxModel model, IReadOnlyList<WeightedMatMul> matMuls,
+        SampleFeed? calibration, CancellationToken ct)
+    {
+        var feed = calibration ?? throw new ArgumentException("GPTQ needs calibration samples: its Hessians come from the MatMuls' inputs.",
+            nameof(calibration));
+        var inputs = matMuls.Where(m => m.Scope.IsMain).Select(m => m.Input).Distinct().ToList();
+        return InputHessians.Measure(model, inputs, feed, ct);
     }
 
     /// <summary>A packed weight's initializers (ZeroPoints "" when symmetric) and its relative error.</summary>
