@@ -50,7 +50,9 @@ public class MonotoneRangesTests
 
         var ranges = CalibrationRunner.Run(model, observed, feed, MinMax, CancellationToken.None);
 
-        Assert.True(MonotoneRanges.Plan(model, observed).Derived.Count >= 30); // HardSwish's Clip and / 6 at least
+        var monotone = MonotoneRanges.Plan(model, observed);
+        Assert.True(monotone.Derived.Count >= 30); // HardSwish's Clip and / 6 at least
+        Assert.Equal(18, PointwiseRanges.Plan(model, observed, monotone).Derived.Count); // HardSwish's t * Clip(t + 3)
         AssertRangesMatch(ReferenceRanges(model, observed, feed), ranges);
     }
 
@@ -71,7 +73,7 @@ public class MonotoneRangesTests
     }
 
     /// <summary>Every tensor as a graph output, min/max over all samples computed here.</summary>
-    private static Dictionary<string, (float Min, float Max)> ReferenceRanges(OnnxModel model, IReadOnlyList<string> tensors, SampleFeed feed)
+    internal static Dictionary<string, (float Min, float Max)> ReferenceRanges(OnnxModel model, IReadOnlyList<string> tensors, SampleFeed feed)
     {
         using var session = InferenceSession.Create(CalibrationRunner.WithOutputs(model.Proto, tensors));
         var ranges = tensors.ToDictionary(t => t, _ => (Min: float.MaxValue, Max: float.MinValue));
