@@ -106,8 +106,8 @@ public sealed class CalibrationBenchmark : IBenchmark
     }
 
     /// <summary>
-    /// Bytes one sample captures, and the median time of folding them into fresh min/max observers, computing the
-    /// pointwise functions of each a block at a time as the runner does.
+    /// Bytes one sample captures, and the median time of folding them into fresh min/max observers, with the ranges
+    /// of the pointwise functions of each, as the runner does.
     /// </summary>
     private static (long Bytes, double Seconds) ObserversAlone(CalibrationTarget target, IReadOnlyList<string> tensors,
         PointwiseRanges pointwise, SampleFeed one)
@@ -124,9 +124,8 @@ public sealed class CalibrationBenchmark : IBenchmark
                     new MinMaxObserver().Observe(values);
                     foreach (var (_, f) in functions)
                     {
-                        var observer = new MinMaxObserver();
-                        for (var at = 0; at < values.Length; at += PointwiseExpression.BlockSize)
-                            observer.Observe(f.Evaluate(values.AsSpan(at, Math.Min(PointwiseExpression.BlockSize, values.Length - at))));
+                        var (min, max) = f.RangeOf(values);
+                        new MinMaxObserver().ObserveExtremes(min, max);
                     }
                 }
             }));

@@ -1,126 +1,139 @@
 using System.Numerics;
-using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Qaas.Quantization.Calibration;
 
 /// <summary>
 /// An elementwise function of one source tensor, as a small tree of ONNX pointwise ops (scalar arithmetic, Clip, Relu,
-/// LeakyRelu, HardSigmoid, HardSwish, Sigmoid, and Add/Sub/Mul/Div of two such functions), evaluated a block of source
-/// values at a time with vectorized loops whose operands stay in L1. Each node does the float operations ONNX Runtime's
-/// kernel does, in the same order, so the values are those ORT computes (bit for bit, except where ORT may fuse
-/// HardSigmoid's a * x + b into one rounding, and Sigmoid, which ORT approximates its own way: see each node).
+/// LeakyRelu, HardSigmoid, HardSwish, and Add/Sub/Mul/Div of two such functions), whose range over a span of
+/// source values is computed in one vectorized pass: the tree is compiled into one struct type
+/// (<see cref="IPointwiseFunction"/>) that the JIT turns into straight-line register code. The ops are ONNX Runtime's
+/// float operations in its order (<see cref="IPointwiseOp"/>), so the values are those ORT computes, bit for bit.
+/// No Sigmoid: ORT's is MLAS's own approximation, and e^x costs more per value than capturing the tensor.
 /// </summary>
 public abstract class PointwiseExpression
 {
-    /// <summary>Source values per evaluation: every node keeps one block of results (4 KiB).</summary>
-    public const int BlockSize = 1024;
+    private RangeScan? _scan;
 
     /// <summary>The source values themselves.</summary>
-    public static PointwiseExpression Source { get; } = new SourceValues();
+    public static PointwiseExpression Source { get; } = new SourceNode();
 
-    /// <summary>f(x) for at most <see cref="BlockSize"/> source values; valid until this node is evaluated again.</summary>
-    /// <remarks>A node reached twice in one tree (x * hardsigmoid(x)) recomputes the same values into its buffer.</remarks>
-    public abstract ReadOnlySpan<float> Evaluate(ReadOnlySpan<float> x);
+    /// <summary>(min, max) of f over <paramref name="x"/>, NaN results skipped; (+inf, -inf) when none is left.</summary>
+    public (float Min, float Max) RangeOf(ReadOnlySpan<float> x) => (_scan ??= Compile()).RangeOf(x);
 
-    /// <summary>Number of nodes other than the source, counting a shared node once per path.</summary>
-    public abstract int Size { get; }
-
-    public delegate void Kernel(ReadOnlySpan<float> input, Span<float> output);
-
-    public delegate void BinaryKernel(ReadOnlySpan<float> left, ReadOnlySpan<float> right, Span<float> output);
-
-    /// <summary>A function of one operand whose parameters are constants, such as x + c or Clip.</summary>
-    public static PointwiseExpression Map(PointwiseExpression input, Kernel kernel) => new Unary(input, kernel);
-
-    /// <summary>Two functions of the same source combined elementwise, such as x * hardsigmoid(x).</summary>
-    public static PointwiseExpression Combine(PointwiseExpression left, PointwiseExpression right, BinaryKernel kernel) =>
-        new Binary(left, right, kernel);
-
-    // ONNX Runtime's kernels for these ops, element by element (Eigen or MLAS, no reassociation).
-    public static PointwiseExpression Add(PointwiseExpression x, float c) => Map(x, (a, y) => TensorPrimitives.Add(a, c, y));
-    public static PointwiseExpression Subtract(PointwiseExpression x, float c) => Map(x, (a, y) => TensorPrimitives.Subtract(a, c, y));
-    public static PointwiseExpression SubtractFrom(float c, PointwiseExpression x) => Map(x, (a, y) => TensorPrimitives.Subtract(c, a, y));
-    public static PointwiseExpression Multiply(PointwiseExpression x, float c) => Map(x, (a, y) => TensorPrimitives.Multiply(a, c, y));
-    public static PointwiseExpression Divide(PointwiseExpression x, float c) => Map(x, (a, y) => TensorPrimitives.Divide(a, c, y));
-    public static PointwiseExpression DivideInto(float c, PointwiseExpression x) => Map(x, (a, y) => TensorPrimitives.Divide(c, a, y));
-    public static PointwiseExpression Negate(PointwiseExpression x) => Map(x, (a, y) => TensorPrimitives.Negate(a, y));
-    public static PointwiseExpression Relu(PointwiseExpression x) => Map(x, (a, y) => TensorPrimitives.Max(a, 0f, y));
-
-    public static PointwiseExpression Clip(PointwiseExpression x, float lo, float hi) => Map(x, (a, y) =>
-    {
-        TensorPrimitives.Max(a, lo, y);
-        TensorPrimitives.Min(y, hi, y);
-    });
-
-    /// <summary>x &gt;= 0 ? x : alpha * x.</summary>
-    public static PointwiseExpression LeakyRelu(PointwiseExpression x, float alpha) => Map(x, (a, y) => Leaky(a, alpha, y));
-
-    /// <summary>max(0, min(1, alpha * x + beta)), rounded after the product (ORT's fused kernels may not: 1 ulp).</summary>
-    public static PointwiseExpression HardSigmoid(PointwiseExpression x, float alpha, float beta) => Map(x, (a, y) =>
-    {
-        TensorPrimitives.Multiply(a, alpha, y);
-        TensorPrimitives.Add(y, beta, y);
-        TensorPrimitives.Min(y, 1f, y);
-        TensorPrimitives.Max(y, 0f, y);
-    });
+    public static PointwiseExpression Add(PointwiseExpression x, float c) => Map(x, new AddScalar(c));
+    public static PointwiseExpression Subtract(PointwiseExpression x, float c) => Map(x, new AddScalar(-c)); // x - c is x + (-c) exactly
+    public static PointwiseExpression SubtractFrom(float c, PointwiseExpression x) => Map(x, new SubtractFromScalar(c));
+    public static PointwiseExpression Multiply(PointwiseExpression x, float c) => Map(x, new MultiplyScalar(c));
+    public static PointwiseExpression Divide(PointwiseExpression x, float c) => Map(x, new DivideByScalar(c));
+    public static PointwiseExpression DivideInto(float c, PointwiseExpression x) => Map(x, new DivideScalar(c));
+    public static PointwiseExpression Negate(PointwiseExpression x) => Map(x, new Negate());
+    public static PointwiseExpression Relu(PointwiseExpression x) => Map(x, new ClipOp(0f, float.PositiveInfinity));
+    public static PointwiseExpression Clip(PointwiseExpression x, float lo, float hi) => Map(x, new ClipOp(lo, hi));
+    public static PointwiseExpression LeakyRelu(PointwiseExpression x, float alpha) => Map(x, new LeakyReluOp(alpha));
+    public static PointwiseExpression HardSigmoid(PointwiseExpression x, float alpha, float beta) => Map(x, new HardSigmoidOp(alpha, beta));
 
     /// <summary>x * HardSigmoid(x) with alpha 1/6 and beta 0.5, as the ONNX definition of HardSwish spells it.</summary>
-    public static PointwiseExpression HardSwish(PointwiseExpression x) =>
-        Multiply(x, HardSigmoid(x, 1f / 6, 0.5f));
+    public static PointwiseExpression HardSwish(PointwiseExpression x) => Multiply(x, HardSigmoid(x, 1f / 6, 0.5f));
 
-    /// <summary>1 / (1 + e^-x) to within an ulp or two; ORT's MLAS uses a rational approximation that differs as much.</summary>
-    public static PointwiseExpression Sigmoid(PointwiseExpression x) => Map(x, (a, y) => TensorPrimitives.Sigmoid(a, y));
+    public static PointwiseExpression Add(PointwiseExpression a, PointwiseExpression b) => Combine(a, b, new AddOp());
+    public static PointwiseExpression Subtract(PointwiseExpression a, PointwiseExpression b) => Combine(a, b, new SubtractOp());
+    public static PointwiseExpression Multiply(PointwiseExpression a, PointwiseExpression b) => Combine(a, b, new MultiplyOp());
+    public static PointwiseExpression Divide(PointwiseExpression a, PointwiseExpression b) => Combine(a, b, new DivideOp());
 
-    public static PointwiseExpression Add(PointwiseExpression a, PointwiseExpression b) => Combine(a, b, (l, r, y) => TensorPrimitives.Add(l, r, y));
-    public static PointwiseExpression Subtract(PointwiseExpression a, PointwiseExpression b) => Combine(a, b, (l, r, y) => TensorPrimitives.Subtract(l, r, y));
-    public static PointwiseExpression Multiply(PointwiseExpression a, PointwiseExpression b) => Combine(a, b, (l, r, y) => TensorPrimitives.Multiply(l, r, y));
-    public static PointwiseExpression Divide(PointwiseExpression a, PointwiseExpression b) => Combine(a, b, (l, r, y) => TensorPrimitives.Divide(l, r, y));
+    private static PointwiseExpression Map(PointwiseExpression x, IPointwiseOp op) => new MapNode(x, op);
 
-    private static void Leaky(ReadOnlySpan<float> x, float alpha, Span<float> y)
+    private static PointwiseExpression Combine(PointwiseExpression a, PointwiseExpression b, IPointwiseBinaryOp op) =>
+        new CombineNode(a, b, op);
+
+    /// <summary>This tree as an <see cref="IPointwiseFunction"/> struct (boxed), whose type mirrors the tree's shape.</summary>
+    private protected abstract object Function();
+
+    private RangeScan Compile()
     {
-        int i = 0;
-        for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
-        {
-            var v = new Vector<float>(x[i..]);
-            Vector.ConditionalSelect(Vector.GreaterThanOrEqual(v, Vector<float>.Zero), v, v * alpha).CopyTo(y[i..]);
-        }
-        for (; i < x.Length; i++)
-            y[i] = x[i] >= 0 ? x[i] : alpha * x[i];
+        var function = Function();
+        return (RangeScan)Activator.CreateInstance(typeof(RangeScan<>).MakeGenericType(function.GetType()), function)!;
     }
 
-    private sealed class SourceValues : PointwiseExpression
-    {
-        public override ReadOnlySpan<float> Evaluate(ReadOnlySpan<float> x) => x;
+    private static object Create(Type generic, Type[] arguments, params object[] values) =>
+        Activator.CreateInstance(generic.MakeGenericType(arguments), values)!;
 
-        public override int Size => 0;
+    private sealed class SourceNode : PointwiseExpression
+    {
+        private protected override object Function() => new SourceFunction();
     }
 
-    private sealed class Unary(PointwiseExpression input, Kernel kernel) : PointwiseExpression
+    private sealed class MapNode(PointwiseExpression input, IPointwiseOp op) : PointwiseExpression
     {
-        private readonly float[] _values = new float[BlockSize];
-
-        public override ReadOnlySpan<float> Evaluate(ReadOnlySpan<float> x)
+        private protected override object Function()
         {
-            var result = _values.AsSpan(0, x.Length);
-            kernel(input.Evaluate(x), result);
-            return result;
+            var x = input.Function();
+            return Create(typeof(MapFunction<,>), [x.GetType(), op.GetType()], x, op);
         }
-
-        public override int Size => 1 + input.Size;
     }
 
-    private sealed class Binary(PointwiseExpression left, PointwiseExpression right, BinaryKernel kernel) : PointwiseExpression
+    private sealed class CombineNode(PointwiseExpression left, PointwiseExpression right, IPointwiseBinaryOp op) : PointwiseExpression
     {
-        private readonly float[] _values = new float[BlockSize];
-
-        public override ReadOnlySpan<float> Evaluate(ReadOnlySpan<float> x)
+        private protected override object Function()
         {
-            var result = _values.AsSpan(0, x.Length);
-            var l = left.Evaluate(x);
-            kernel(l, right.Evaluate(x), result);
-            return result;
+            object a = left.Function(), b = right.Function();
+            return Create(typeof(CombineFunction<,,>), [a.GetType(), b.GetType(), op.GetType()], a, b, op);
+        }
+    }
+
+    private abstract class RangeScan
+    {
+        public abstract (float Min, float Max) RangeOf(ReadOnlySpan<float> x);
+    }
+
+    private sealed class RangeScan<TFunction>(TFunction f) : RangeScan where TFunction : struct, IPointwiseFunction
+    {
+        // Optimized from the first call: a calibration makes few calls per process, each over a large tensor. Two
+        // vectors per step with their own accumulators, so that consecutive min/max do not wait on one another. NaN is
+        // tracked apart because the native min/max instructions drop it depending on operand order.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public override (float Min, float Max) RangeOf(ReadOnlySpan<float> x)
+        {
+            var function = f; // a local struct the JIT keeps in registers, constants included
+            ref float start = ref MemoryMarshal.GetReference(x);
+            var min0 = new Vector<float>(float.PositiveInfinity);
+            var max0 = new Vector<float>(float.NegativeInfinity);
+            var min1 = min0;
+            var max1 = max0;
+            var nan = Vector<int>.Zero;
+            int i = 0, step = Vector<float>.Count;
+            for (; i <= x.Length - 2 * step; i += 2 * step)
+            {
+                var a = function.Apply(Vector.LoadUnsafe(ref start, (nuint)i));
+                var b = function.Apply(Vector.LoadUnsafe(ref start, (nuint)(i + step)));
+                min0 = Vector.MinNative(min0, a);
+                max0 = Vector.MaxNative(max0, a);
+                min1 = Vector.MinNative(min1, b);
+                max1 = Vector.MaxNative(max1, b);
+                nan |= ~Vector.Equals(a, a) | ~Vector.Equals(b, b);
+            }
+            if (nan != Vector<int>.Zero)
+                return Scalar(x);
+            // Reduced before the call for the tail: vectors live across a call are spilled inside the loop.
+            Vector<float> lo = Vector.MinNative(min0, min1), hi = Vector.MaxNative(max0, max1);
+            float min = lo[0], max = hi[0];
+            for (int k = 1; k < step; k++)
+                (min, max) = (MathF.Min(min, lo[k]), MathF.Max(max, hi[k]));
+            var (tailMin, tailMax) = Scalar(x[i..]);
+            return (MathF.Min(min, tailMin), MathF.Max(max, tailMax));
         }
 
-        public override int Size => 1 + left.Size + right.Size;
+        private (float, float) Scalar(ReadOnlySpan<float> x)
+        {
+            float lo = float.PositiveInfinity, hi = float.NegativeInfinity;
+            foreach (var v in x)
+            {
+                float y = f.Apply(v);
+                if (float.IsNaN(y)) continue;
+                (lo, hi) = (MathF.Min(lo, y), MathF.Max(hi, y));
+            }
+            return (lo, hi);
+        }
     }
 }

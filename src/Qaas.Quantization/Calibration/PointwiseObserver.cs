@@ -1,9 +1,9 @@
 namespace Qaas.Quantization.Calibration;
 
 /// <summary>
-/// Min/max of a tensor and of pointwise functions of it (<see cref="PointwiseRanges"/>) in one pass over the tensor's
-/// values: each block of source values, while in L1, is observed and then run through every function, whose results
-/// feed that function's own min/max. Plain min/max only: its result does not depend on how the values are batched.
+/// Min/max of a tensor and of pointwise functions of it (<see cref="PointwiseRanges"/>): each batch of the tensor's
+/// values is observed, then run through every function, whose range feeds that function's own min/max.
+/// Plain min/max only, so that a function's observer gets one batch per source batch, as if it had been captured.
 /// </summary>
 internal sealed class PointwiseObserver : IRangeObserver
 {
@@ -13,19 +13,18 @@ internal sealed class PointwiseObserver : IRangeObserver
     public PointwiseObserver(MinMaxObserver source, IReadOnlyList<(PointwiseExpression F, MinMaxObserver Observer)> derived)
     {
         if (source.AveragingConstant is not null || derived.Any(d => d.Observer.AveragingConstant is not null))
-            throw new ArgumentException("Pointwise ranges need plain min/max: a moving average depends on the batching.");
+            throw new ArgumentException("Pointwise ranges need plain min/max observers.", nameof(derived));
         _source = source;
         _derived = derived;
     }
 
     public void Observe(ReadOnlySpan<float> batch)
     {
-        for (int i = 0; i < batch.Length; i += PointwiseExpression.BlockSize)
+        _source.Observe(batch);
+        foreach (var (f, observer) in _derived)
         {
-            var block = batch.Slice(i, Math.Min(PointwiseExpression.BlockSize, batch.Length - i));
-            _source.Observe(block);
-            foreach (var (f, observer) in _derived)
-                observer.Observe(f.Evaluate(block));
+            var (min, max) = f.RangeOf(batch);
+            observer.ObserveExtremes(min, max);
         }
     }
 

@@ -111,7 +111,6 @@ public sealed class PointwiseRanges
                 "LeakyRelu" => E.LeakyRelu(x, NodeParameters.Attribute(node, "alpha", 0.01f)),
                 "HardSigmoid" => E.HardSigmoid(x, NodeParameters.Attribute(node, "alpha", 0.2f), NodeParameters.Attribute(node, "beta", 0.5f)),
                 "HardSwish" => E.HardSwish(x),
-                "Sigmoid" => E.Sigmoid(x),
                 "Clip" when parameters.ClipBounds(node) is { } b => E.Clip(x, b.Lo, b.Hi),
                 _ => null,
             };
