@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Qaas.Quantization.Calibration;
 
@@ -89,13 +90,55 @@ public abstract class PointwiseExpression
 
     private sealed class RangeScan<TFunction>(TFunction f) : RangeScan where TFunction : struct, IPointwiseFunction
     {
-        // Optimized from the first call: a calibration makes few calls per process, each over a large tensor. Two
-        // vectors per step with their own accumulators, so that consecutive min/max do not wait on one another. NaN is
-        // tracked apart because the native min/max instructions drop it depending on operand order.
+        // Optimized from the first call: a calibration makes few calls per process, each over a large tensor.
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public override (float Min, float Max) RangeOf(ReadOnlySpan<float> x)
         {
+            var (min, max, done) = Vector512.IsHardwareAccelerated ? Wide(x) : Portable(x);
+            if (float.IsNaN(min))
+                return Scalar(x);
+            var (tailMin, tailMax) = Scalar(x[done..]);
+            return (MathF.Min(min, tailMin), MathF.Max(max, tailMax));
+        }
+
+        // Two vectors per step with their own accumulators, so that consecutive min/max do not wait on one another.
+        // NaN is tracked apart (and answered as a NaN min) because the native min/max instructions drop it depending
+        // on operand order. The accumulators are reduced here: vectors live across a call get spilled inside the loop.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private (float Min, float Max, int Done) Wide(ReadOnlySpan<float> x)
+        {
             var function = f; // a local struct the JIT keeps in registers, constants included
+            ref float start = ref MemoryMarshal.GetReference(x);
+            var min0 = Vector512.Create(float.PositiveInfinity);
+            var max0 = Vector512.Create(float.NegativeInfinity);
+            var min1 = min0;
+            var max1 = max0;
+            var nan = Vector512<float>.Zero;
+            int i = 0, step = Vector512<float>.Count;
+            for (; i <= x.Length - 2 * step; i += 2 * step)
+            {
+                var a = function.Apply(Vector512.LoadUnsafe(ref start, (nuint)i));
+                var b = function.Apply(Vector512.LoadUnsafe(ref start, (nuint)(i + step)));
+                min0 = Vector512.MinNative(min0, a);
+                max0 = Vector512.MaxNative(max0, a);
+                min1 = Vector512.MinNative(min1, b);
+                max1 = Vector512.MaxNative(max1, b);
+                nan |= ~Vector512.Equals(a, a) | ~Vector512.Equals(b, b);
+            }
+            if (nan != Vector512<float>.Zero)
+                return (float.NaN, float.NaN, 0);
+            Vector512<float> lo = Vector512.MinNative(min0, min1), hi = Vector512.MaxNative(max0, max1);
+            float min = float.PositiveInfinity, max = float.NegativeInfinity;
+            for (int k = 0; k < step; k++)
+                (min, max) = (MathF.Min(min, lo[k]), MathF.Max(max, hi[k]));
+            return (min, max, i);
+        }
+
+        /// <summary><see cref="Wide"/> with <see cref="Vector{T}"/>, for machines without 512-bit vectors.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private (float Min, float Max, int Done) Portable(ReadOnlySpan<float> x)
+        {
+            var function = f;
             ref float start = ref MemoryMarshal.GetReference(x);
             var min0 = new Vector<float>(float.PositiveInfinity);
             var max0 = new Vector<float>(float.NegativeInfinity);
@@ -114,14 +157,12 @@ public abstract class PointwiseExpression
                 nan |= ~Vector.Equals(a, a) | ~Vector.Equals(b, b);
             }
             if (nan != Vector<int>.Zero)
-                return Scalar(x);
-            // Reduced before the call for the tail: vectors live across a call are spilled inside the loop.
+                return (float.NaN, float.NaN, 0);
             Vector<float> lo = Vector.MinNative(min0, min1), hi = Vector.MaxNative(max0, max1);
-            float min = lo[0], max = hi[0];
-            for (int k = 1; k < step; k++)
+            float min = float.PositiveInfinity, max = float.NegativeInfinity;
+            for (int k = 0; k < step; k++)
                 (min, max) = (MathF.Min(min, lo[k]), MathF.Max(max, hi[k]));
-            var (tailMin, tailMax) = Scalar(x[i..]);
-            return (MathF.Min(min, tailMin), MathF.Max(max, tailMax));
+            return (min, max, i);
         }
 
         private (float, float) Scalar(ReadOnlySpan<float> x)

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.Intrinsics;
 
 namespace Qaas.Quantization.Calibration;
 
@@ -11,6 +12,8 @@ internal interface IPointwiseFunction
 {
     Vector<float> Apply(Vector<float> x);
 
+    Vector512<float> Apply(Vector512<float> x);
+
     float Apply(float x);
 }
 
@@ -18,6 +21,7 @@ internal interface IPointwiseFunction
 internal readonly struct SourceFunction : IPointwiseFunction
 {
     public Vector<float> Apply(Vector<float> x) => x;
+    public Vector512<float> Apply(Vector512<float> x) => x;
     public float Apply(float x) => x;
 }
 
@@ -26,6 +30,7 @@ internal readonly struct MapFunction<TInput, TOp>(TInput input, TOp op) : IPoint
     where TOp : struct, IPointwiseOp
 {
     public Vector<float> Apply(Vector<float> x) => op.Apply(input.Apply(x));
+    public Vector512<float> Apply(Vector512<float> x) => op.Apply(input.Apply(x));
     public float Apply(float x) => op.Apply(input.Apply(x));
 }
 
@@ -35,5 +40,6 @@ internal readonly struct CombineFunction<TLeft, TRight, TOp>(TLeft left, TRight 
     where TOp : struct, IPointwiseBinaryOp
 {
     public Vector<float> Apply(Vector<float> x) => op.Apply(left.Apply(x), right.Apply(x));
+    public Vector512<float> Apply(Vector512<float> x) => op.Apply(left.Apply(x), right.Apply(x));
     public float Apply(float x) => op.Apply(left.Apply(x), right.Apply(x));
 }
