@@ -121,11 +121,12 @@ public sealed class CalibrationBenchmark : IBenchmark
             {
                 foreach (var (values, functions) in outputs)
                 {
-                    new MinMaxObserver().Observe(values);
-                    foreach (var (_, f) in functions)
+                    if (functions.Count == 0)
+                        new MinMaxObserver().Observe(values);
+                    foreach (var (_, f) in functions) // each pass also yields the source's own range
                     {
-                        var (min, max) = f.RangeOf(values);
-                        new MinMaxObserver().ObserveExtremes(min, max);
+                        var (range, source) = f.RangesOf(values);
+                        new MinMaxObserver().ObserveExtremes(range.Min, range.Max);
                     }
                 }
             }));

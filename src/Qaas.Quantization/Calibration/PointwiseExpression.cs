@@ -20,8 +20,21 @@ public abstract class PointwiseExpression
     /// <summary>The source values themselves.</summary>
     public static PointwiseExpression Source { get; } = new SourceNode();
 
-    /// <summary>(min, max) of f over <paramref name="x"/>, NaN results skipped; (+inf, -inf) when none is left.</summary>
-    public (float Min, float Max) RangeOf(ReadOnlySpan<float> x) => (_scan ??= Compile()).RangeOf(x);
+    /// <summary>
+    /// (min, max) of f over <paramref name="x"/> and of <paramref name="x"/> itself, in one pass: the source's observer
+    /// need not read the values again. NaNs skipped; (+inf, -inf) where none is left.
+    /// </summary>
+    public (Extremes Function, Extremes Source) RangesOf(ReadOnlySpan<float> x) => (_scan ??= Compile()).RangesOf(x);
+
+    /// <summary>Smallest and largest value.</summary>
+    public readonly record struct Extremes(float Min, float Max)
+    {
+        public static Extremes Empty { get; } = new(float.PositiveInfinity, float.NegativeInfinity);
+
+        public Extremes Include(Extremes other) => new(MathF.Min(Min, other.Min), MathF.Max(Max, other.Max));
+
+        public Extremes Include(float value) => float.IsNaN(value) ? this : new(MathF.Min(Min, value), MathF.Max(Max, value));
+    }
 
     public static PointwiseExpression Add(PointwiseExpression x, float c) => Map(x, new AddScalar(c));
     public static PointwiseExpression Subtract(PointwiseExpression x, float c) => Map(x, new AddScalar(-c)); // x - c is x + (-c) exactly
@@ -85,96 +98,93 @@ public abstract class PointwiseExpression
 
     private abstract class RangeScan
     {
-        public abstract (float Min, float Max) RangeOf(ReadOnlySpan<float> x);
+        public abstract (Extremes Function, Extremes Source) RangesOf(ReadOnlySpan<float> x);
     }
 
     private sealed class RangeScan<TFunction>(TFunction f) : RangeScan where TFunction : struct, IPointwiseFunction
     {
         // Optimized from the first call: a calibration makes few calls per process, each over a large tensor.
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public override (float Min, float Max) RangeOf(ReadOnlySpan<float> x)
+        public override (Extremes Function, Extremes Source) RangesOf(ReadOnlySpan<float> x)
         {
-            var (min, max, done) = Vector512.IsHardwareAccelerated ? Wide(x) : Portable(x);
-            if (float.IsNaN(min))
-                return Scalar(x);
-            var (tailMin, tailMax) = Scalar(x[done..]);
-            return (MathF.Min(min, tailMin), MathF.Max(max, tailMax));
+            var (function, source, nan, done) = Vector512.IsHardwareAccelerated ? Wide(x) : Portable(x);
+            if (nan)
+                return Scalar(x, Extremes.Empty, Extremes.Empty);
+            return Scalar(x[done..], function, source);
         }
 
         // Two vectors per step with their own accumulators, so that consecutive min/max do not wait on one another.
-        // NaN is tracked apart (and answered as a NaN min) because the native min/max instructions drop it depending
-        // on operand order. The accumulators are reduced here: vectors live across a call get spilled inside the loop.
+        // NaN is tracked apart because the native min/max instructions drop it depending on operand order. The
+        // accumulators are reduced here: vectors live across a call get spilled inside the loop.
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private (float Min, float Max, int Done) Wide(ReadOnlySpan<float> x)
+        private (Extremes Function, Extremes Source, bool NaN, int Done) Wide(ReadOnlySpan<float> x)
         {
             var function = f; // a local struct the JIT keeps in registers, constants included
             ref float start = ref MemoryMarshal.GetReference(x);
             var min0 = Vector512.Create(float.PositiveInfinity);
             var max0 = Vector512.Create(float.NegativeInfinity);
-            var min1 = min0;
-            var max1 = max0;
+            var (min1, max1, xMin, xMax) = (min0, max0, min0, max0);
             var nan = Vector512<float>.Zero;
             int i = 0, step = Vector512<float>.Count;
             for (; i <= x.Length - 2 * step; i += 2 * step)
             {
-                var a = function.Apply(Vector512.LoadUnsafe(ref start, (nuint)i));
-                var b = function.Apply(Vector512.LoadUnsafe(ref start, (nuint)(i + step)));
+                var u = Vector512.LoadUnsafe(ref start, (nuint)i);
+                var v = Vector512.LoadUnsafe(ref start, (nuint)(i + step));
+                var a = function.Apply(u);
+                var b = function.Apply(v);
                 min0 = Vector512.MinNative(min0, a);
                 max0 = Vector512.MaxNative(max0, a);
                 min1 = Vector512.MinNative(min1, b);
                 max1 = Vector512.MaxNative(max1, b);
-                nan |= ~Vector512.Equals(a, a) | ~Vector512.Equals(b, b);
+                xMin = Vector512.MinNative(xMin, Vector512.MinNative(u, v));
+                xMax = Vector512.MaxNative(xMax, Vector512.MaxNative(u, v));
+                nan |= ~Vector512.Equals(a, a) | ~Vector512.Equals(b, b) | ~Vector512.Equals(u, u) | ~Vector512.Equals(v, v);
             }
-            if (nan != Vector512<float>.Zero)
-                return (float.NaN, float.NaN, 0);
             Vector512<float> lo = Vector512.MinNative(min0, min1), hi = Vector512.MaxNative(max0, max1);
-            float min = float.PositiveInfinity, max = float.NegativeInfinity;
+            Extremes range = Extremes.Empty, source = Extremes.Empty;
             for (int k = 0; k < step; k++)
-                (min, max) = (MathF.Min(min, lo[k]), MathF.Max(max, hi[k]));
-            return (min, max, i);
+                (range, source) = (range.Include(new Extremes(lo[k], hi[k])), source.Include(new Extremes(xMin[k], xMax[k])));
+            return (range, source, nan != Vector512<float>.Zero, i);
         }
 
         /// <summary><see cref="Wide"/> with <see cref="Vector{T}"/>, for machines without 512-bit vectors.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private (float Min, float Max, int Done) Portable(ReadOnlySpan<float> x)
+        private (Extremes Function, Extremes Source, bool NaN, int Done) Portable(ReadOnlySpan<float> x)
         {
             var function = f;
             ref float start = ref MemoryMarshal.GetReference(x);
             var min0 = new Vector<float>(float.PositiveInfinity);
             var max0 = new Vector<float>(float.NegativeInfinity);
-            var min1 = min0;
-            var max1 = max0;
+            var (min1, max1, xMin, xMax) = (min0, max0, min0, max0);
             var nan = Vector<int>.Zero;
             int i = 0, step = Vector<float>.Count;
             for (; i <= x.Length - 2 * step; i += 2 * step)
             {
-                var a = function.Apply(Vector.LoadUnsafe(ref start, (nuint)i));
-                var b = function.Apply(Vector.LoadUnsafe(ref start, (nuint)(i + step)));
+                var u = Vector.LoadUnsafe(ref start, (nuint)i);
+                var v = Vector.LoadUnsafe(ref start, (nuint)(i + step));
+                var a = function.Apply(u);
+                var b = function.Apply(v);
                 min0 = Vector.MinNative(min0, a);
                 max0 = Vector.MaxNative(max0, a);
                 min1 = Vector.MinNative(min1, b);
                 max1 = Vector.MaxNative(max1, b);
-                nan |= ~Vector.Equals(a, a) | ~Vector.Equals(b, b);
+                xMin = Vector.MinNative(xMin, Vector.MinNative(u, v));
+                xMax = Vector.MaxNative(xMax, Vector.MaxNative(u, v));
+                nan |= ~Vector.Equals(a, a) | ~Vector.Equals(b, b) | ~Vector.Equals(u, u) | ~Vector.Equals(v, v);
             }
-            if (nan != Vector<int>.Zero)
-                return (float.NaN, float.NaN, 0);
             Vector<float> lo = Vector.MinNative(min0, min1), hi = Vector.MaxNative(max0, max1);
-            float min = float.PositiveInfinity, max = float.NegativeInfinity;
+            Extremes range = Extremes.Empty, source = Extremes.Empty;
             for (int k = 0; k < step; k++)
-                (min, max) = (MathF.Min(min, lo[k]), MathF.Max(max, hi[k]));
-            return (min, max, i);
+                (range, source) = (range.Include(new Extremes(lo[k], hi[k])), source.Include(new Extremes(xMin[k], xMax[k])));
+            return (range, source, nan != Vector<int>.Zero, i);
         }
 
-        private (float, float) Scalar(ReadOnlySpan<float> x)
+        /// <summary>Folds <paramref name="x"/> into the ranges one value at a time, NaNs skipped.</summary>
+        private (Extremes Function, Extremes Source) Scalar(ReadOnlySpan<float> x, Extremes function, Extremes source)
         {
-            float lo = float.PositiveInfinity, hi = float.NegativeInfinity;
             foreach (var v in x)
-            {
-                float y = f.Apply(v);
-                if (float.IsNaN(y)) continue;
-                (lo, hi) = (MathF.Min(lo, y), MathF.Max(hi, y));
-            }
-            return (lo, hi);
+                (function, source) = (function.Include(f.Apply(v)), source.Include(v));
+            return (function, source);
         }
     }
 }
