@@ -59,6 +59,20 @@ public class PointwiseRangesTests
     }
 
     [Fact]
+    public void A_function_range_covers_the_tail_and_skips_NaN()
+    {
+        var f = PointwiseExpression.Multiply(PointwiseExpression.Source, PointwiseExpression.LeakyRelu(PointwiseExpression.Source, 0.5f));
+        var x = Enumerable.Range(0, 37).Select(i => (i % 7) - 3f).ToArray(); // whole vector steps (32 values), then a 5-value tail
+        x[36] = -10f;
+
+        Assert.Equal((new PointwiseExpression.Extremes(0f, 50f), new PointwiseExpression.Extremes(-10f, 3f)), f.RangesOf(x)); // -10 * -5
+        x[3] = float.NaN;
+        x[36] = 4f;
+        Assert.Equal((new PointwiseExpression.Extremes(0f, 16f), new PointwiseExpression.Extremes(-3f, 4f)), f.RangesOf(x));
+        Assert.Equal(PointwiseExpression.Extremes.Empty, f.RangesOf([float.NaN]).Function);
+    }
+
+    [Fact]
     public void A_histogram_method_captures_every_tensor_it_observes()
     {
         var model = OnnxModel.FromProto(ChainModel());
