@@ -51,9 +51,12 @@ public class MonotoneRangesTests
         var ranges = CalibrationRunner.Run(model, observed, feed, MinMax, CancellationToken.None);
 
         var monotone = MonotoneRanges.Plan(model, observed);
+        var pointwise = PointwiseRanges.Plan(model, observed, monotone);
         Assert.True(monotone.Derived.Count >= 30); // HardSwish's Clip and / 6 at least
-        Assert.Equal(18, PointwiseRanges.Plan(model, observed, monotone).Derived.Count); // HardSwish's t * Clip(t + 3)
-        AssertRangesMatch(ReferenceRanges(model, observed, feed), ranges);
+        Assert.Equal(18, pointwise.Derived.Count); // HardSwish's t * Clip(t + 3, 0, 6)
+        var expected = ReferenceRanges(model, observed, feed);
+        AssertRangesMatch(expected, ranges);
+        Assert.All(pointwise.Derived, name => Assert.Equal(expected[name], ranges[name])); // ORT's own float ops: exact
     }
 
     [Fact]
