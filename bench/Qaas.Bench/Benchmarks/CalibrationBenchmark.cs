@@ -35,7 +35,9 @@ public sealed class CalibrationBenchmark : IBenchmark
         var minMax = Spec("minmax");
         // What the runner captures: neither graph inputs (read from the feed) nor tensors whose min/max it derives.
         var derived = MonotoneRanges.Plan(target.Model, target.Tensors);
-        var captured = target.Tensors.Where(t => target.Model.Graph.Input.All(i => i.Name != t) && !derived.IsDerived(t)).ToList();
+        var pointwise = PointwiseRanges.Plan(target.Model, target.Tensors, derived);
+        var captured = target.Tensors.Where(t => target.Model.Graph.Input.All(i => i.Name != t) && !derived.IsDerived(t)
+            && !pointwise.IsDerived(t)).ToList();
 
         Plain(target, lines.Take(FewSamples, SampleSeed)); // warm-up: JIT, ORT's first session
         Capture(target, captured, lines.Take(FewSamples, SampleSeed));
@@ -56,13 +58,13 @@ public sealed class CalibrationBenchmark : IBenchmark
         var cpuRatio = Stats.Median(cpuPlain.Zip(cpuCalibrate, (p, c) => c / p));
         double plain = Stats.Median(tPlain), calibrate = Stats.Median(tCalibrate), capture = Stats.Median(tCapture);
 
-        var (capturedBytes, observeOnly) = ObserversAlone(target, captured, lines.Take(1, SampleSeed));
+        var (capturedBytes, observeOnly) = ObserversAlone(target, captured, pointwise, lines.Take(1, SampleSeed));
         var report = new BenchReport(Name, $"CalibrationRunner (int8-static: {target.Tensors.Count} activations of PP-OCR cls, x[1,3,48,192]) vs plain fp32 inference, {Samples} streamed samples")
             .Figure($"plain inference (median of {Pairs})", PerSample(plain))
             .Figure($"calibration, minmax (median of {Pairs})", PerSample(calibrate))
             .Figure("  capture model run, outputs dropped", PerSample(capture) + $" (ORT running the graph with the extra outputs: {Share(capture - plain, calibrate - plain)} of the overhead)")
-            .Figure("  min/max observers alone, same outputs", $"{observeOnly * 1000:F2} ms/sample over {capturedBytes / 1048576.0:F1} MiB captured per sample")
-            .Figure("  tensors captured", $"{captured.Count} of {target.Tensors.Count} ({derived.Derived.Count} derived through monotone ops, {target.Tensors.Count - captured.Count - derived.Derived.Count} graph inputs)")
+            .Figure("  min/max observers alone (with pointwise functions), same outputs", $"{observeOnly * 1000:F2} ms/sample over {capturedBytes / 1048576.0:F1} MiB captured per sample")
+            .Figure("  tensors captured", $"{captured.Count} of {target.Tensors.Count} ({derived.Derived.Count} derived through monotone ops, {pointwise.Derived.Count} computed from their sources' values, {target.Tensors.Count - captured.Count - derived.Derived.Count - pointwise.Derived.Count} graph inputs)")
             .Figure("calibration / plain CPU time (median of pair ratios)", $"{cpuRatio:F2}x (all threads of the process)")
             .Target("calibration / plain (median of pair ratios)", $"{ratio:F2}x", "<= 1.3x", ratio <= 1.3);
         foreach (var method in new[] { "percentile", "entropy", "mse" })
@@ -103,19 +105,32 @@ public sealed class CalibrationBenchmark : IBenchmark
             capture.Run(sample);
     }
 
-    /// <summary>Bytes one sample captures, and the median time of folding them into fresh min/max observers.</summary>
-    private static (long Bytes, double Seconds) ObserversAlone(CalibrationTarget target, IReadOnlyList<string> tensors, SampleFeed one)
+    /// <summary>
+    /// Bytes one sample captures, and the median time of folding them into fresh min/max observers, with the ranges
+    /// of the pointwise functions of each, as the runner does.
+    /// </summary>
+    private static (long Bytes, double Seconds) ObserversAlone(CalibrationTarget target, IReadOnlyList<string> tensors,
+        PointwiseRanges pointwise, SampleFeed one)
     {
         using var session = InferenceSession.Create(CalibrationRunner.WithOutputs(target.Model.Proto, tensors), Options);
-        var outputs = session.Run(one.Samples().First(), tensors).Values.Select(t => t.ToArray<float>()).ToArray();
+        var outputs = session.Run(one.Samples().First(), tensors)
+            .Select(kv => (Values: kv.Value.ToArray<float>(), Functions: pointwise.From(kv.Key))).ToArray();
         var times = new List<double>();
         for (var i = 0; i < 50; i++)
             times.Add(Time(() =>
             {
-                foreach (var o in outputs)
-                    new MinMaxObserver().Observe(o);
+                foreach (var (values, functions) in outputs)
+                {
+                    if (functions.Count == 0)
+                        new MinMaxObserver().Observe(values);
+                    foreach (var (_, f) in functions) // each pass also yields the source's own range
+                    {
+                        var (range, source) = f.RangesOf(values);
+                        new MinMaxObserver().ObserveExtremes(range.Min, range.Max);
+                    }
+                }
             }));
-        return (outputs.Sum(o => (long)o.Length) * sizeof(float), Stats.Median(times));
+        return (outputs.Sum(o => (long)o.Values.Length) * sizeof(float), Stats.Median(times));
     }
 
     private static void Calibrate(CalibrationTarget target, SampleFeed feed, ActivationSpec spec) =>

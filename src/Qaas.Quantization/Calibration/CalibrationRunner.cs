@@ -15,7 +15,8 @@ namespace Qaas.Quantization.Calibration;
 /// a time into <see cref="OutputCapture"/>s (two taking turns, so observing one sample overlaps inferring the next),
 /// whose output buffers every sample reuses and observers read in place: memory does not grow with the sample count
 /// and no sample's activations are copied. With min/max, tensors whose range follows from another observed tensor's
-/// through monotone ops (<see cref="MonotoneRanges"/>) are not captured at all.
+/// through monotone ops (<see cref="MonotoneRanges"/>) are not captured at all, nor those computed from a captured
+/// tensor by pointwise ops (<see cref="PointwiseRanges"/>).
 /// </summary>
 public static partial class CalibrationRunner
 {
@@ -39,11 +40,16 @@ public static partial class CalibrationRunner
         if (observers.Count == 0)
             return new Dictionary<string, (float, float)>();
 
-        // Plain min/max: a tensor whose range follows from another observed one is neither captured nor observed.
-        var monotone = observers.Values.All(o => o is MinMaxObserver) ? MonotoneRanges.Plan(model, observers.Keys) : MonotoneRanges.None;
+        // Plain min/max: a tensor whose range follows from another observed one's range is neither captured nor
+        // observed; one that is a pointwise function of a tensor read anyway is computed while that one is scanned.
+        bool plainMinMax = observers.Values.All(o => o is MinMaxObserver { AveragingConstant: null });
+        var monotone = plainMinMax ? MonotoneRanges.Plan(model, observers.Keys) : MonotoneRanges.None;
+        var pointwise = plainMinMax ? PointwiseRanges.Plan(model, observers.Keys, monotone) : PointwiseRanges.None;
         var graphInputs = model.Graph.Input.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
         var fromFeed = observers.Keys.Where(graphInputs.Contains).ToList();
-        var fromSession = observers.Keys.Where(n => !graphInputs.Contains(n) && !monotone.IsDerived(n)).ToList();
+        var fromSession = observers.Keys
+            .Where(n => !graphInputs.Contains(n) && !monotone.IsDerived(n) && !pointwise.IsDerived(n)).ToList();
+        var scanners = fromFeed.Concat(fromSession).ToDictionary(n => n, n => Scanner(n, observers, pointwise), StringComparer.Ordinal);
 
         var options = new InferenceSessionOptions
         {
@@ -58,7 +64,7 @@ public static partial class CalibrationRunner
         // has not reached, the calibration thread observes itself). The second set of buffers is only made when one
         // sample's activations are small enough to hold twice.
         var captures = new List<OutputCapture>(2);
-        var sessionObservers = fromSession.Select(n => observers[n]).ToArray();
+        var sessionObservers = fromSession.Select(n => scanners[n]).ToArray();
         CapturedSampleObservation? previous = null;
         var worker = fromSession.Count > 0 ? new ObservationWorker() : null;
         int done = 0;
@@ -69,7 +75,7 @@ public static partial class CalibrationRunner
                 cancellationToken.ThrowIfCancellationRequested();
                 foreach (var name in fromFeed)
                     if (sample.TryGetValue(name, out var input))
-                        Observe(observers[name], input);
+                        Observe(scanners[name], input);
                 if (fromSession.Count > 0)
                 {
                     if (captures.Count == 0 || (captures.Count == 1 && done == 1 && captures[0].ByteCount <= MaxDoubleBufferedBytes))
@@ -97,10 +103,20 @@ public static partial class CalibrationRunner
         if (done == 0)
             throw new InvalidOperationException("Calibration needs at least one sample; the feed was empty.");
         progress?.Report(1.0);
+        // Observers of pointwise-derived tensors were fed while their sources were scanned: observed like the rest.
         if (monotone.Derived.Count == 0)
             return observers.ToDictionary(kv => kv.Key, kv => kv.Value.ComputeRange(), StringComparer.Ordinal);
         return monotone.Ranges(observers.Where(kv => !monotone.IsDerived(kv.Key))
             .ToDictionary(kv => kv.Key, kv => (MinMaxObserver)kv.Value, StringComparer.Ordinal));
+    }
+
+    /// <summary>What scans a read tensor: its own observer, and those of the functions of it it computes.</summary>
+    private static IRangeObserver Scanner(string tensor, Dictionary<string, IRangeObserver> observers, PointwiseRanges pointwise)
+    {
+        var functions = pointwise.From(tensor);
+        return functions.Count == 0
+            ? observers[tensor]
+            : new PointwiseObserver((MinMaxObserver)observers[tensor], functions.Select(f => (f.F, (MinMaxObserver)observers[f.Tensor])).ToList());
     }
 
     /// <summary>

@@ -20,6 +20,12 @@ public sealed class MinMaxObserver(float? averagingConstant = null) : IRangeObse
         if (batch.IsEmpty)
             return;
         var (min, max) = MinMaxScan.Of(batch) ?? RangeWithoutNaN(batch);
+        ObserveExtremes(min, max);
+    }
+
+    /// <summary>A batch known by its extremes (NaN skipped; +inf, -inf for a batch without values).</summary>
+    public void ObserveExtremes(float min, float max)
+    {
         if (float.IsInfinity(min) && float.IsInfinity(max) && min > max)
             return; // all NaN
         if (!_any)

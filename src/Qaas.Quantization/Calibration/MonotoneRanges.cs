@@ -1,7 +1,5 @@
-using Qaas.Onnx.Graph;
 using Qaas.Onnx.Io;
 using Qaas.Onnx.Proto;
-using DT = Qaas.Onnx.Proto.TensorProto.Types.DataType;
 
 namespace Qaas.Quantization.Calibration;
 
@@ -38,12 +36,8 @@ public sealed class MonotoneRanges
         ArgumentNullException.ThrowIfNull(model);
         var graph = model.Graph;
         var observedSet = observed as IReadOnlySet<string> ?? observed.ToHashSet(StringComparer.Ordinal);
-        var producers = new Dictionary<string, NodeProto>(StringComparer.Ordinal);
-        foreach (var node in graph.Node)
-            foreach (var output in node.Output)
-                if (output.Length > 0)
-                    producers.TryAdd(output, node);
-        var constants = new Constants(model, producers);
+        var producers = NodeParameters.Producers(graph);
+        var constants = new NodeParameters(model, producers);
 
         var derived = new Dictionary<string, Derivation>(StringComparer.Ordinal);
         foreach (var tensor in observedSet)
@@ -101,38 +95,15 @@ public sealed class MonotoneRanges
 
     private sealed record Derivation(string Source, IReadOnlyList<MonotoneStep> Steps);
 
-    /// <summary>Float scalars the graph holds as initializers (not overridable by an input) or Constant nodes.</summary>
-    private sealed class Constants(OnnxModel model, Dictionary<string, NodeProto> producers)
-    {
-        private readonly Dictionary<string, TensorProto> _initializers = model.Graph.Initializer
-            .Where(i => model.Graph.Input.All(input => input.Name != i.Name))
-            .GroupBy(i => i.Name, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
-
-        public bool IsConstant(string name) =>
-            _initializers.ContainsKey(name) || (producers.TryGetValue(name, out var n) && ConstantNode.Is(n));
-
-        /// <summary>The value of a one-element finite float constant, else null.</summary>
-        public float? Scalar(string name)
-        {
-            var tensor = _initializers.GetValueOrDefault(name)
-                ?? (producers.TryGetValue(name, out var n) ? ConstantNode.ValueOf(n) : null);
-            if (tensor is null || tensor.DataType != (int)DT.Float || TensorLayout.ElementCount(tensor) != 1)
-                return null;
-            var value = TensorData.Read<float>(tensor, model)[0];
-            return float.IsFinite(value) ? value : null;
-        }
-    }
-
     /// <summary>One node's elementwise monotone map of its data input.</summary>
     private sealed record MonotoneStep(Func<float, float> F, bool Increasing)
     {
         public (float, float) Apply((float Min, float Max) r) => Increasing ? (F(r.Min), F(r.Max)) : (F(r.Max), F(r.Min));
 
         /// <returns>The step from the node's data input to <paramref name="output"/>, or null when the node is not one.</returns>
-        public static (string Input, MonotoneStep Step)? Of(NodeProto node, string output, Constants constants)
+        public static (string Input, MonotoneStep Step)? Of(NodeProto node, string output, NodeParameters constants)
         {
-            if (node.Domain is not ("" or "ai.onnx") || node.Output.Count == 0 || node.Output[0] != output || node.Input.Count == 0)
+            if (!NodeParameters.IsDefaultDomainOutput(node, output))
                 return null;
             var x = node.Input[0];
             return node.OpType switch
@@ -141,7 +112,7 @@ public sealed class MonotoneRanges
                     (x, new MonotoneStep(v => v, true)),
                 "Neg" => (x, new MonotoneStep(v => -v, false)),
                 "Relu" => (x, new MonotoneStep(v => MathF.Max(v, 0f), true)),
-                "LeakyRelu" when Attribute(node, "alpha", 0.01f) is var a and >= 0 =>
+                "LeakyRelu" when NodeParameters.Attribute(node, "alpha", 0.01f) is var a and >= 0 =>
                     (x, new MonotoneStep(v => v >= 0 ? v : a * v, true)),
                 "HardSigmoid" => HardSigmoid(node),
                 "Clip" => Clip(node, constants),
@@ -152,33 +123,19 @@ public sealed class MonotoneRanges
 
         private static (string, MonotoneStep)? HardSigmoid(NodeProto node)
         {
-            float a = Attribute(node, "alpha", 0.2f), b = Attribute(node, "beta", 0.5f);
+            float a = NodeParameters.Attribute(node, "alpha", 0.2f), b = NodeParameters.Attribute(node, "beta", 0.5f);
             if (!float.IsFinite(a) || !float.IsFinite(b))
                 return null;
             return (node.Input[0], new MonotoneStep(v => MathF.Max(0f, MathF.Min(1f, a * v + b)), a >= 0));
         }
 
-        // Opset 6-10 keep the bounds in attributes, later opsets in optional constant inputs.
-        private static (string, MonotoneStep)? Clip(NodeProto node, Constants constants)
-        {
-            float lo = Attribute(node, "min", float.MinValue), hi = Attribute(node, "max", float.MaxValue);
-            if (float.IsNaN(lo) || float.IsNaN(hi))
-                return null;
-            for (var i = 1; i < Math.Min(node.Input.Count, 3); i++)
-            {
-                if (node.Input[i].Length == 0)
-                    continue;
-                if (constants.Scalar(node.Input[i]) is not { } bound)
-                    return null;
-                if (i == 1) lo = bound; else hi = bound;
-            }
-            if (lo > hi) // crossed bounds: kernels disagree on which one wins
-                return null;
-            return (node.Input[0], new MonotoneStep(v => MathF.Min(MathF.Max(v, lo), hi), true));
-        }
+        private static (string, MonotoneStep)? Clip(NodeProto node, NodeParameters constants) =>
+            constants.ClipBounds(node) is { } bounds
+                ? (node.Input[0], new MonotoneStep(v => MathF.Min(MathF.Max(v, bounds.Lo), bounds.Hi), true))
+                : null;
 
         // One data input and one float scalar constant: x + c, x - c, c - x, x * c, c * x, x / c.
-        private static (string, MonotoneStep)? Binary(NodeProto node, Constants constants)
+        private static (string, MonotoneStep)? Binary(NodeProto node, NodeParameters constants)
         {
             if (node.Input.Count != 2)
                 return null;
@@ -197,8 +154,5 @@ public sealed class MonotoneRanges
                 _ => null,
             };
         }
-
-        private static float Attribute(NodeProto node, string name, float fallback) =>
-            node.Attribute.FirstOrDefault(a => a.Name == name) is { } a ? a.F : fallback;
     }
 }

@@ -50,8 +50,13 @@ public class MonotoneRangesTests
 
         var ranges = CalibrationRunner.Run(model, observed, feed, MinMax, CancellationToken.None);
 
-        Assert.True(MonotoneRanges.Plan(model, observed).Derived.Count >= 30); // HardSwish's Clip and / 6 at least
-        AssertRangesMatch(ReferenceRanges(model, observed, feed), ranges);
+        var monotone = MonotoneRanges.Plan(model, observed);
+        var pointwise = PointwiseRanges.Plan(model, observed, monotone);
+        Assert.True(monotone.Derived.Count >= 30); // HardSwish's Clip and / 6 at least
+        Assert.Equal(18, pointwise.Derived.Count); // HardSwish's t * Clip(t + 3, 0, 6)
+        var expected = ReferenceRanges(model, observed, feed);
+        AssertRangesMatch(expected, ranges);
+        Assert.All(pointwise.Derived, name => Assert.Equal(expected[name], ranges[name])); // ORT's own float ops: exact
     }
 
     [Fact]
@@ -71,7 +76,7 @@ public class MonotoneRangesTests
     }
 
     /// <summary>Every tensor as a graph output, min/max over all samples computed here.</summary>
-    private static Dictionary<string, (float Min, float Max)> ReferenceRanges(OnnxModel model, IReadOnlyList<string> tensors, SampleFeed feed)
+    internal static Dictionary<string, (float Min, float Max)> ReferenceRanges(OnnxModel model, IReadOnlyList<string> tensors, SampleFeed feed)
     {
         using var session = InferenceSession.Create(CalibrationRunner.WithOutputs(model.Proto, tensors));
         var ranges = tensors.ToDictionary(t => t, _ => (Min: float.MaxValue, Max: float.MinValue));
