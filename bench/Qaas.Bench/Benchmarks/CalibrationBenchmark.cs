@@ -84,7 +84,7 @@ public sealed class CalibrationBenchmark : IBenchmark
             report.Note("peak RSS not measured: the kernel refused the VmHWM reset (/proc/self/clear_refs)");
         return Task.FromResult(report
             .Note("1 intra-op thread, allow_spinning off, session creation inside every pass; runs alternate plain/calibration/capture")
-            .Note("observers run on a pool thread beside inference of the next sample; with no free core the wall ratio nears the CPU ratio")
+            .Note("observers run on their own thread beside inference of the next sample; with no free core the wall ratio nears the CPU ratio")
             .Note("samples are 16 rendered text lines rolled by a seeded offset into a fresh array each (streamed, never listed)"));
     }
 
