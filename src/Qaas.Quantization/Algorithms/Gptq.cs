@@ -108,26 +108,22 @@ public static class Gptq
     private static double[] InverseUpperCholesky(double[] h, int k)
     {
         var l = Cholesky(h, k);
-        // H^-1 = L^-T L^-1: invert the lower factor column by column.
-        var lInverse = new double[k * k];
-        for (int col = 0; col < k; col++)
+        // T = (L^-1)^T, built row by row so every inner product below runs over contiguous memory:
+        // (L^-1)[i, c] = -(L[i, c..i) . (L^-1)[c..i, c]) / L[i, i], and (L^-1)[c..i, c] is T[c, c..i).
+        var t = new double[k * k];
+        for (int c = 0; c < k; c++)
         {
-            lInverse[col * k + col] = 1 / l[col * k + col];
-            for (int i = col + 1; i < k; i++)
-            {
-                double s = 0;
-                for (int j = col; j < i; j++) s += l[i * k + j] * lInverse[j * k + col];
-                lInverse[i * k + col] = -s / l[i * k + i];
-            }
+            t[c * k + c] = 1 / l[c * k + c];
+            for (int i = c + 1; i < k; i++)
+                t[c * k + i] = -TensorPrimitives.Dot(l.AsSpan(i * k + c, i - c), t.AsSpan(c * k + c, i - c)) / l[i * k + i];
         }
+        // H^-1 = L^-T L^-1: element (i, j), j <= i, is the dot product of rows i and j of T from column i on.
         var inverse = new double[k * k];
-        for (int i = 0; i < k; i++)
+        Parallel.For(0, k, i =>
+        {
             for (int j = 0; j <= i; j++)
-            {
-                double s = 0;
-                for (int m = i; m < k; m++) s += lInverse[m * k + i] * lInverse[m * k + j];
-                inverse[i * k + j] = inverse[j * k + i] = s;
-            }
+                inverse[i * k + j] = inverse[j * k + i] = TensorPrimitives.Dot(t.AsSpan(i * k + i, k - i), t.AsSpan(j * k + i, k - i));
+        });
         // Upper factor: the transpose of the inverse's lower Cholesky factor.
         var lower = Cholesky(inverse, k);
         var u = new double[k * k];
@@ -143,8 +139,7 @@ public static class Gptq
         for (int i = 0; i < k; i++)
             for (int j = 0; j <= i; j++)
             {
-                double s = a[i * k + j];
-                for (int m = 0; m < j; m++) s -= l[i * k + m] * l[j * k + m];
+                double s = a[i * k + j] - TensorPrimitives.Dot(l.AsSpan(i * k, j), l.AsSpan(j * k, j));
                 if (i == j)
                 {
                     if (s <= 0) throw new ArgumentException("The damped Hessian is not positive definite.");
