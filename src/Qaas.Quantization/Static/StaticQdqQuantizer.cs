@@ -110,6 +110,8 @@ public static class StaticQdqQuantizer
                 writer.Activation(plan.OutputTensor, effective[plan.OutputTensor]);
         }
 
+        if (correction is { Corrected: 0 })
+            warnings.Add("bias-correction found no Conv or Gemm (transA = 0) whose input could be measured; no bias was corrected.");
         editor.SortTopologically();
         editor.RemoveUnusedInitializers();
         editor.DropStaleValueInfo();

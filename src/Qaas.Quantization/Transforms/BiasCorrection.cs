@@ -29,6 +29,9 @@ public sealed class BiasCorrection
                 _inputMeans[p.Node] = mean;
     }
 
+    /// <summary>How many biases <see cref="Correct"/> has rewritten.</summary>
+    public int Corrected { get; private set; }
+
     /// <summary>The weighted nodes this transform can correct.</summary>
     public static bool Applies(QdqNodePlan plan) => plan.Role == QdqRole.Weighted && plan.Node.OpType switch
     {
@@ -77,6 +80,7 @@ public sealed class BiasCorrection
             bias[c] = (float)(bias[c] - shift[c]);
         node.Input[biasInput] = editor.AddInitializer(TensorData.Create<float>(
             editor.Names.Fresh(node.Input[biasInput] + "_corrected"), bias, biasTensor.Dims.ToArray()));
+        Corrected++;
         return true;
     }
 

@@ -84,6 +84,24 @@ public class BiasCorrectionTests(ITestOutputHelper output)
         Assert.Equal(first.Model, second.Model);
     }
 
+    [Fact]
+    public void A_model_without_Conv_or_Gemm_gets_a_warning_instead_of_a_silent_no_op()
+    {
+        var original = Static.GemmMatMulModel.Build();
+        // Only the MatMul selected: it has no bias to correct.
+        var recipe = RecipeResolver.Resolve(new Recipe
+        {
+            Preset = "int8-static", Transforms = ["bias-correction"],
+            Nodes = new NodeSelection { Include = new NodeFilter { OpTypes = ["MatMul"] } },
+        });
+        SampleFeed feed = new(() => Enumerable.Range(0, 2).Select(i => (IReadOnlyDictionary<string, Tensor>)new Dictionary<string, Tensor>
+        {
+            ["x"] = Tensor.Create(TestData.Uniform(8 * 16, 0, 2, seed: 70 + i), 8, 16),
+        }), 2, synthetic: false);
+        var result = StaticQdqQuantizer.Quantize(OnnxModel.FromProto(original), recipe, feed);
+        Assert.Contains(result.Warnings, w => w.StartsWith("bias-correction found no Conv"));
+    }
+
     /// <summary>Mean over output channels of |mean of the quantized model's channel - mean of fp32's|.</summary>
     private static double MeanShift(OnnxModel model, QuantizedModel quantized, SampleFeed feed)
     {
