@@ -65,7 +65,7 @@ public static class MatMulNBitsQuantizer
             ct.ThrowIfCancellationRequested();
             int block = IsHead(m, graphOutputs) && options.HeadBlockSize is { } head ? Math.Min(head, blockSize) : blockSize;
             double[]? hessian = null;
-            if (hessians is not null && !(m.Scope.IsMain && hessians.TryGetValue(m.Input, out hessian)))
+            if (hessians is not null && (hessian = m.Scope.IsMain ? hessians.For(m.Input) : null) is null)
                 withoutHessian++;
             // GPTQ's result depends on the input too: a weight shared by MatMuls with different inputs is quantized per input.
             var weight = captured.For(m, hessian is null ? $"{block}" : $"{block}/{m.Input}", editor =>
@@ -94,14 +94,15 @@ public static class MatMulNBitsQuantizer
         return new QuantizedModel(proto, reports, warnings, Simulated: false);
     }
 
-    /// <summary>X^T X of each main-graph MatMul input over the calibration samples (subgraph tensors cannot be captured).</summary>
-    private static IReadOnlyDictionary<string, double[]> GptqHessians(OnnxModel model, IReadOnlyList<WeightedMatMul> matMuls,
-        SampleFeed? calibration, CancellationToken ct)
+    /// <summary>X^T X of each main-graph MatMul input over the calibration samples (subgraph tensors cannot be
+    /// captured), measured in graph order within a memory budget.</summary>
+    private static HessianBatches GptqHessians(OnnxModel model, IReadOnlyList<WeightedMatMul> matMuls, SampleFeed? calibration,
+        CancellationToken ct)
     {
         var feed = calibration ?? throw new ArgumentException("GPTQ needs calibration samples: its Hessians come from the MatMuls' inputs.",
             nameof(calibration));
-        var inputs = matMuls.Where(m => m.Scope.IsMain).Select(m => m.Input).Distinct().ToList();
-        return InputHessians.Measure(model, inputs, feed, ct);
+        var inputs = matMuls.Where(m => m.Scope.IsMain).Select(m => (m.Input, m.K)).Distinct().ToList();
+        return new HessianBatches(model, inputs, feed, cancellationToken: ct);
     }
 
     /// <summary>A packed weight's initializers (ZeroPoints "" when symmetric) and its relative error.</summary>

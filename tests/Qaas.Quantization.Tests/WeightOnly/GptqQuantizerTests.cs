@@ -51,6 +51,22 @@ public class GptqQuantizerTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Hessians_measured_in_small_batches_equal_those_measured_at_once()
+    {
+        var o = TransformerOptions.Small;
+        var model = OnnxModel.FromProto(TransformerModelBuilder.Build(o));
+        var inputs = WeightedMatMuls.FindAll(model.Proto.Graph, null).Select(m => (m.Input, m.K)).Distinct().ToList();
+        var feed = Sentences(o, 3, 8, 5);
+        var all = Qaas.Quantization.Algorithms.InputHessians.Measure(model, inputs.Select(i => i.Input).ToList(), feed);
+        // Room for one 128 x 128 Hessian per pass: every input costs a pass of its own.
+        var batches = new Qaas.Quantization.Algorithms.HessianBatches(model, inputs, feed, budgetBytes: 8L * 128 * 128);
+        foreach (var (input, _) in inputs)
+            Assert.Equal(all[input], batches.For(input));
+        Assert.Equal(inputs.Count, batches.Passes);
+        Assert.Null(batches.For("not-an-input"));
+    }
+
+    [Fact]
     public void Gptq_without_calibration_samples_is_refused_with_the_reason()
     {
         var model = OnnxModel.FromProto(TransformerModelBuilder.Build(TransformerOptions.Small with { Blocks = 1 }));
