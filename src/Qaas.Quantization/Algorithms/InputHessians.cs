@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Qaas.Onnx.Io;
 using Qaas.Quantization.Pipeline;
 using Qaas.Quantization.Transforms;
@@ -30,7 +31,7 @@ public static class InputHessians
                     double xi = row[i];
                     if (xi == 0) continue;
                     var target = h.AsSpan(i * k, i + 1);
-                    for (int j = 0; j <= i; j++) target[j] += xi * row[j];
+                    TensorPrimitives.MultiplyAdd(row.AsSpan(0, i + 1), xi, target, target);
                 }
             }
         }, cancellationToken);

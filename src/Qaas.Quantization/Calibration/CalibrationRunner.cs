@@ -51,14 +51,7 @@ public static partial class CalibrationRunner
             .Where(n => !graphInputs.Contains(n) && !monotone.IsDerived(n) && !pointwise.IsDerived(n)).ToList();
         var scanners = fromFeed.Concat(fromSession).ToDictionary(n => n, n => Scanner(n, observers, pointwise), StringComparer.Ordinal);
 
-        var options = new InferenceSessionOptions
-        {
-            IntraOpThreads = intraOpThreads,
-            InterOpThreads = 1,
-            AllowSpinning = false,
-            ExternalDataDirectory = model.Files is null ? null : Path.GetDirectoryName(model.Files.MainFile),
-        };
-        using var session = InferenceSession.Create(WithOutputs(model.Proto, fromSession), options);
+        using var session = InferenceSession.Create(WithOutputs(model.Proto, fromSession), SessionOptions(model, intraOpThreads));
         // Two captures taking turns: while ONNX Runtime fills one with the next sample, a worker folds the other into
         // the observers, so observing costs no wall time beside inference when a core is free (and what the worker
         // has not reached, the calibration thread observes itself). The second set of buffers is only made when one
@@ -123,6 +116,15 @@ public static partial class CalibrationRunner
     /// A serialized copy of <paramref name="model"/> whose main graph also outputs <paramref name="tensors"/>.
     /// A ValueInfoProto with elem_type float and no shape is enough for ONNX Runtime.
     /// </summary>
+    /// <summary>The options of a session that reads calibration samples: few threads, no spinning, the model's external data.</summary>
+    public static InferenceSessionOptions SessionOptions(OnnxModel model, int intraOpThreads = SessionThreads) => new()
+    {
+        IntraOpThreads = intraOpThreads,
+        InterOpThreads = 1,
+        AllowSpinning = false,
+        ExternalDataDirectory = model.Files is null ? null : Path.GetDirectoryName(model.Files.MainFile),
+    };
+
     public static byte[] WithOutputs(ModelProto model, IEnumerable<string> tensors)
     {
         var copy = model.Clone();

@@ -74,11 +74,16 @@ public static class StaticQdqQuantizer
         var working = OnnxModel.FromProto(proto, model.Files, validate: false);
         var calibrationProgress = progress is null ? null : new ScaledProgress(progress, CalibrationShare);
         var observed = QdqPlacement.ActivationTensors(plans, includeOutputs: !settings.IsFloat8);
-        var ranges = Calibrate(working, observed, calibration, settings, options?.Ranges, cancellationToken, calibrationProgress);
+        var ranges = Cached(observed, options?.Ranges,
+            () => CalibrationRunner.Run(working, observed, calibration, settings.Activations, cancellationToken, calibrationProgress));
         // A second pass over the calibration samples, only for this transform: the mean of each corrected layer's input.
-        var correction = correctBiases
-            ? new BiasCorrection(plans, MeasureMeans(working, BiasCorrection.MeasuredInputs(plans), calibration, options?.ChannelMeans, cancellationToken))
-            : null;
+        BiasCorrection? correction = null;
+        if (correctBiases)
+        {
+            var inputs = BiasCorrection.MeasuredInputs(plans);
+            correction = new BiasCorrection(plans, Cached(inputs, options?.ChannelMeans,
+                () => ChannelStatistics.Measure(working, inputs, calibration, ChannelAxis.Second, ChannelReduction.Mean, cancellationToken)));
+        }
         if (calibration.Synthetic)
             warnings.Add("Calibration used synthetic inputs generated from the model's input specs; activation ranges may not match real data.");
 
@@ -125,29 +130,20 @@ public static class StaticQdqQuantizer
     /// <summary>The name a node is reported (and can be kept in fp32) under: its name, else its first output.</summary>
     public static string ReportName(Onnx.Proto.NodeProto node) => node.Name.Length > 0 ? node.Name : node.Output[0];
 
-    private static IReadOnlyDictionary<string, (float Min, float Max)> Calibrate(OnnxModel working, IReadOnlySet<string> observed,
-        SampleFeed calibration, StaticQuantSettings settings, IDictionary<string, (float Min, float Max)>? cache,
-        CancellationToken cancellationToken, IProgress<double>? progress)
-    {
-        if (cache is not null && observed.All(cache.ContainsKey))
-            return observed.ToDictionary(t => t, t => cache[t], StringComparer.Ordinal);
-        var ranges = CalibrationRunner.Run(working, observed, calibration, settings.Activations, cancellationToken, progress);
-        if (cache is not null)
-            foreach (var (tensor, range) in ranges)
-                cache[tensor] = range;
-        return ranges;
-    }
-
-    private static IReadOnlyDictionary<string, double[]> MeasureMeans(OnnxModel working, IReadOnlyCollection<string> tensors,
-        SampleFeed calibration, IDictionary<string, double[]>? cache, CancellationToken cancellationToken)
+    /// <summary>
+    /// Per-tensor statistics through a cache shared by repeated runs (<see cref="StaticQdqOptions"/>): the cached
+    /// values when it holds every tensor, else <paramref name="measure"/>'s, which are then added to it.
+    /// </summary>
+    private static IReadOnlyDictionary<string, T> Cached<T>(IReadOnlyCollection<string> tensors, IDictionary<string, T>? cache,
+        Func<IReadOnlyDictionary<string, T>> measure)
     {
         if (cache is not null && tensors.All(cache.ContainsKey))
             return tensors.ToDictionary(t => t, t => cache[t], StringComparer.Ordinal);
-        var means = ChannelStatistics.Measure(working, tensors, calibration, ChannelAxis.Second, ChannelReduction.Mean, cancellationToken);
+        var measured = measure();
         if (cache is not null)
-            foreach (var (tensor, mean) in means)
-                cache[tensor] = mean;
-        return means;
+            foreach (var (tensor, value) in measured)
+                cache[tensor] = value;
+        return measured;
     }
 
     /// <summary>

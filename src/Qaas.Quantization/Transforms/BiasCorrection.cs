@@ -46,12 +46,7 @@ public sealed class BiasCorrection
         {
             if (!Applies(p) || p.BiasInput is not null || p.Node.OpType != "Conv")
                 return p;
-            var weight = editor.FindInitializer(p.Node.Input[1])!;
-            var name = editor.AddInitializer(TensorData.Create<float>(editor.Names.Fresh(p.Node.Input[1] + "_bias"),
-                new float[weight.Dims[0]], [weight.Dims[0]]));
-            while (p.Node.Input.Count < 2) p.Node.Input.Add("");
-            if (p.Node.Input.Count == 2) p.Node.Input.Add(name);
-            else p.Node.Input[2] = name;
+            Graph.ConvBias.Ensure(editor, p.Node);
             return p with { BiasInput = 2 };
         }).ToList();
 

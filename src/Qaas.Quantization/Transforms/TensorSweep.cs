@@ -22,14 +22,7 @@ public static class TensorSweep
         var graphInputs = model.Graph.Input.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
         var fromSession = tensors.Where(t => !graphInputs.Contains(t)).Distinct().ToList();
         var fromFeed = tensors.Where(graphInputs.Contains).Distinct().ToList();
-        var options = new InferenceSessionOptions
-        {
-            IntraOpThreads = CalibrationRunner.SessionThreads,
-            InterOpThreads = 1,
-            AllowSpinning = false,
-            ExternalDataDirectory = model.Files is null ? null : Path.GetDirectoryName(model.Files.MainFile),
-        };
-        using var session = fromSession.Count > 0 ? InferenceSession.Create(CalibrationRunner.WithOutputs(model.Proto, fromSession), options) : null;
+        using var session = fromSession.Count > 0 ? InferenceSession.Create(CalibrationRunner.WithOutputs(model.Proto, fromSession), CalibrationRunner.SessionOptions(model)) : null;
         using var capture = session?.CreateCapture(fromSession);
         int samples = 0;
         foreach (var sample in feed.Samples())

@@ -22,9 +22,8 @@ public static class ConvPairEqualizer
         editor.PromoteConstantsToInitializers();
         var view = new GraphView(model.Graph);
         var initializers = model.Graph.Initializer.ToDictionary(t => t.Name, StringComparer.Ordinal);
-        // Only weights and biases no other node reads can be rescaled.
-        var readers = model.Graph.Node.SelectMany(n => n.Input).GroupBy(i => i).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
-        foreach (var name in initializers.Keys.Where(n => readers.GetValueOrDefault(n) != 1 || view.IsGraphInput(n)).ToList())
+        // Only weights and biases no other node (nor a subgraph) reads can be rescaled.
+        foreach (var name in initializers.Keys.Where(n => view.ConsumersOf(n).Count != 1 || view.IsGraphInput(n)).ToList())
             initializers.Remove(name);
         var pairs = model.Graph.Node.Select(n => Pair(n, view, initializers)).OfType<(NodeProto First, NodeProto Second)>().ToList();
         if (pairs.Count == 0)
@@ -37,11 +36,8 @@ public static class ConvPairEqualizer
         var convs = pairs.SelectMany(p => new[] { p.First, p.Second }).Distinct().ToList();
         foreach (var conv in pairs.Select(p => p.First).Distinct().Where(c => c.Input.Count < 3 || c.Input[2].Length == 0))
         {
-            // A bias to scale: zero, so the pair computes the same.
-            var zeros = new float[initializers[conv.Input[1]].Dims[0]];
-            var name = editor.AddInitializer(TensorData.Create<float>(conv.Input[1] + "_bias", zeros, [zeros.Length]));
+            var name = ConvBias.Ensure(editor, conv); // a bias to scale
             initializers[name] = editor.FindInitializer(name)!;
-            if (conv.Input.Count < 3) conv.Input.Add(name); else conv.Input[2] = name;
         }
         for (int sweep = 0; sweep < Sweeps; sweep++)
         {

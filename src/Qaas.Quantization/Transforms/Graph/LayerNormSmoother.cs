@@ -26,8 +26,8 @@ public static class LayerNormSmoother
         var editor = new GraphEditor(model);
         editor.PromoteConstantsToInitializers();
         var view = new GraphView(model.Graph);
-        var readers = model.Graph.Node.SelectMany(n => n.Input).GroupBy(i => i).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
-        bool Owned(string name, int dims) => name.Length > 0 && readers.GetValueOrDefault(name) == 1 && !view.IsGraphInput(name)
+        // Only parameters no other node (nor a subgraph) reads can be rescaled.
+        bool Owned(string name, int dims) => name.Length > 0 && view.ConsumersOf(name).Count == 1 && !view.IsGraphInput(name)
             && editor.FindInitializer(name) is { DataType: (int)DT.Float } t && t.Dims.Count == dims;
 
         var sites = new List<(NodeProto Norm, IReadOnlyList<NodeProto> MatMuls)>();
