@@ -24,13 +24,7 @@ public sealed class QuantizationAcceptanceTests(QaasService service) : IClassFix
     public async Task Ocr_classifier_int8_static_agrees_with_fp32_on_rendered_text()
     {
         using var client = service.Client();
-        var model = await client.UploadModelAsync(File.ReadAllBytes(RepositoryPaths.PpOcrCls), "ppocr-cls");
-        var calibration = await UploadDatasetAsync(client, "cls-calibration", Images(16, i => TextImages.Classification(i, 1)), [3, 48, 192]);
-        var evaluation = await UploadDatasetAsync(client, "cls-evaluation", Images(40, i => TextImages.Classification(i, 2)), [3, 48, 192]);
-
-        var done = await RunJobAsync(client, $$"""
-            {"modelId":"{{model.Str("id")}}","preset":"int8-static","calibrationDatasetId":"{{calibration}}","evaluationDatasetId":"{{evaluation}}"}
-            """);
+        var done = await ClassifierJobAsync(client, "\"preset\":\"int8-static\"", calibrationImages: 16, evaluationImages: 40);
         var metrics = done.GetProperty("metrics");
         Assert.True(metrics.GetProperty("top1Agreement").GetDouble() >= 0.99, metrics.ToString());
         Assert.True(metrics.GetProperty("compressionRatio").GetDouble() > 1.5, metrics.ToString());
@@ -51,13 +45,7 @@ public sealed class QuantizationAcceptanceTests(QaasService service) : IClassFix
     public async Task Ocr_classifier_int8_static_in_qoperator_format_is_written_with_QLinearConv()
     {
         using var client = service.Client();
-        var model = await client.UploadModelAsync(File.ReadAllBytes(RepositoryPaths.PpOcrCls), "ppocr-cls");
-        var calibration = await UploadDatasetAsync(client, "cls-calibration", Images(8, i => TextImages.Classification(i, 1)), [3, 48, 192]);
-        var evaluation = await UploadDatasetAsync(client, "cls-evaluation", Images(16, i => TextImages.Classification(i, 2)), [3, 48, 192]);
-
-        var done = await RunJobAsync(client, $$"""
-            {"modelId":"{{model.Str("id")}}","recipe":{"preset":"int8-static","format":"qoperator"},"calibrationDatasetId":"{{calibration}}","evaluationDatasetId":"{{evaluation}}"}
-            """);
+        var done = await ClassifierJobAsync(client, """ "recipe":{"preset":"int8-static","format":"qoperator"} """, calibrationImages: 8, evaluationImages: 16);
         var metrics = done.GetProperty("metrics");
         Assert.True(metrics.GetProperty("top1Agreement").GetDouble() >= 0.99, metrics.ToString());
 
@@ -74,15 +62,9 @@ public sealed class QuantizationAcceptanceTests(QaasService service) : IClassFix
     public async Task Ocr_classifier_with_every_static_transform_still_agrees_with_fp32()
     {
         using var client = service.Client();
-        var model = await client.UploadModelAsync(File.ReadAllBytes(RepositoryPaths.PpOcrCls), "ppocr-cls-transforms");
-        var calibration = await UploadDatasetAsync(client, "cls-calibration-t", Images(8, i => TextImages.Classification(i, 1)), [3, 48, 192]);
-        var evaluation = await UploadDatasetAsync(client, "cls-evaluation-t", Images(16, i => TextImages.Classification(i, 2)), [3, 48, 192]);
-
-        var done = await RunJobAsync(client, $$"""
-            {"modelId":"{{model.Str("id")}}","recipe":{"preset":"int8-static",
-             "transforms":["fold-batchnorm","cross-layer-equalization","smoothquant","bias-correction"]},
-             "calibrationDatasetId":"{{calibration}}","evaluationDatasetId":"{{evaluation}}"}
-            """);
+        var done = await ClassifierJobAsync(client, """
+            "recipe":{"preset":"int8-static","transforms":["fold-batchnorm","cross-layer-equalization","smoothquant","bias-correction"]}
+            """, calibrationImages: 8, evaluationImages: 16);
         var metrics = done.GetProperty("metrics");
         Assert.True(metrics.GetProperty("top1Agreement").GetDouble() >= 0.99, metrics.ToString());
         var report = await client.GetStringAsync($"/v1/jobs/{done.Str("id")}/artifacts/report.json");
@@ -178,6 +160,20 @@ public sealed class QuantizationAcceptanceTests(QaasService service) : IClassFix
         Assert.Contains("gptq", report);
         var quantized = OnnxModel.Load(new MemoryStream(await client.GetByteArrayAsync($"/v1/jobs/{done.Str("id")}/artifacts/model.onnx"))).Proto;
         Assert.Contains(quantized.Graph.Node, n => n.OpType == "MatMulNBits");
+    }
+
+    /// <summary>
+    /// The direction classifier uploaded with rendered-text calibration and evaluation sets, quantized by a job whose
+    /// request also holds <paramref name="quantization"/> (a "preset" or "recipe" member); returns the finished job.
+    /// </summary>
+    private async Task<JsonElement> ClassifierJobAsync(HttpClient client, string quantization, int calibrationImages, int evaluationImages)
+    {
+        var model = await client.UploadModelAsync(File.ReadAllBytes(RepositoryPaths.PpOcrCls), "ppocr-cls");
+        var calibration = await UploadDatasetAsync(client, "cls-calibration", Images(calibrationImages, i => TextImages.Classification(i, 1)), [3, 48, 192]);
+        var evaluation = await UploadDatasetAsync(client, "cls-evaluation", Images(evaluationImages, i => TextImages.Classification(i, 2)), [3, 48, 192]);
+        return await RunJobAsync(client, $$"""
+            {"modelId":"{{model.Str("id")}}",{{quantization.Trim()}},"calibrationDatasetId":"{{calibration}}","evaluationDatasetId":"{{evaluation}}"}
+            """);
     }
 
     /// <summary>Preset and model pairs that cannot work, and the words the refusal must contain.</summary>
