@@ -35,9 +35,11 @@ public static class SensitivityFallback
         ArgumentNullException.ThrowIfNull(calibration);
         options ??= new SensitivityFallbackOptions();
         var ranges = new Dictionary<string, (float Min, float Max)>(StringComparer.Ordinal);
-        var means = new Dictionary<string, double[]>(StringComparer.Ordinal); // bias-correction's, measured once too
+        // The transforms' statistics are measured once too.
+        var means = new Dictionary<string, double[]>(StringComparer.Ordinal);
+        var absMax = new Dictionary<string, double[]>(StringComparer.Ordinal);
         var full = StaticQdqQuantizer.Quantize(model, recipe, calibration, progress is null ? null : new Scaled(progress, 0, 0.3),
-            cancellationToken, new StaticQdqOptions(Ranges: ranges, ChannelMeans: means));
+            cancellationToken, new StaticQdqOptions(Ranges: ranges, ChannelMeans: means, ChannelAbsMax: absMax));
         var limits = AcceptanceLimits.From(recipe.Acceptance);
         if (!limits.Any || full.Nodes.Count == 0)
             return Done(new FallbackResult(full, [], new Dictionary<string, double>(), null, null, true), progress);
@@ -46,7 +48,7 @@ public static class SensitivityFallback
         var externalData = model.Files is null ? null : Path.GetDirectoryName(model.Files.MainFile);
         InferenceSession Open(ModelProto proto) => InferenceSession.Create(proto.ToByteArray(), runtime.SessionOptions(externalData));
         QuantizedModel QuantizeKeeping(IEnumerable<string> keep) => StaticQdqQuantizer.Quantize(model, recipe, calibration, null,
-            cancellationToken, new StaticQdqOptions(keep.ToHashSet(StringComparer.Ordinal), ranges, means));
+            cancellationToken, new StaticQdqOptions(keep.ToHashSet(StringComparer.Ordinal), ranges, means, absMax));
 
         using var reference = Open(model.Proto);
         (bool Held, double Sqnr) Check(QuantizedModel q)

@@ -11,9 +11,10 @@ using Qaas.Quantization.Transforms.Graph;
 namespace Qaas.Quantization.Static;
 
 /// <summary>
-/// Static post-training quantization to QDQ (presets int8-static, int8-static-entropy, fp8-e4m3): optional BatchNorm
-/// folding, node selection, optional bias correction (<see cref="BiasCorrection"/>), Q/DQ placement that ONNX Runtime fuses into integer kernels, activation ranges from
-/// calibration through ONNX Runtime, per-channel weights and int32 biases.
+/// Static post-training quantization to QDQ (presets int8-static, int8-static-entropy, fp8-e4m3), as stages: the
+/// recipe's transforms (BatchNorm folding, cross-layer equalization, SmoothQuant), node selection, Q/DQ placement that
+/// ONNX Runtime fuses into integer kernels, activation ranges from calibration through ONNX Runtime, per-channel
+/// weights (bias-corrected when asked, <see cref="BiasCorrection"/>) and int32 biases.
 /// </summary>
 public static class StaticQdqQuantizer
 {
@@ -41,7 +42,8 @@ public static class StaticQdqQuantizer
         if (recipe.Transforms?.Contains("cross-layer-equalization") == true && ConvPairEqualizer.Apply(proto) == 0)
             warnings.Add("cross-layer-equalization found no Conv -> [Relu] -> Conv pair with unshared float weights; nothing was equalized.");
         if (recipe.Transforms?.Contains("smoothquant") == true && !settings.IsFloat8
-            && LayerNormSmoother.Apply(proto, model, calibration, cancellationToken) == 0)
+            && LayerNormSmoother.Apply(proto, model, (working, tensors) => Cached(tensors, options?.ChannelAbsMax,
+                () => ChannelStatistics.Measure(working, tensors, calibration, ChannelAxis.Last, ChannelReduction.AbsMax, cancellationToken))) == 0)
             warnings.Add("smoothquant found no LayerNormalization read only by MatMuls with constant weights; nothing was smoothed.");
         new GraphEditor(proto).PromoteConstantsToInitializers();
 

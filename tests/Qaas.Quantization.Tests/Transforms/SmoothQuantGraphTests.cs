@@ -61,6 +61,21 @@ public class SmoothQuantGraphTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_second_run_with_the_caches_reads_no_sample_and_writes_the_same_model()
+    {
+        var model = OnnxModel.FromProto(OutlierBlock());
+        var recipe = RecipeResolver.Resolve(new Recipe { Preset = "int8-static", Transforms = ["fold-batchnorm", "smoothquant"] });
+        var options = new StaticQdqOptions(Ranges: new Dictionary<string, (float Min, float Max)>(StringComparer.Ordinal),
+            ChannelAbsMax: new Dictionary<string, double[]>(StringComparer.Ordinal));
+        var first = StaticQdqQuantizer.Quantize(model, recipe, Hidden_(4, 1), options: options);
+        Assert.Single(options.ChannelAbsMax!); // the LayerNorm's output
+
+        SampleFeed untouchable = new(() => throw new InvalidOperationException("the feed was read again"), 4, synthetic: false);
+        var second = StaticQdqQuantizer.Quantize(model, recipe, untouchable, options: options);
+        Assert.Equal(first.Model, second.Model);
+    }
+
+    [Fact]
     public void Static_int8_keeps_more_signal_with_smoothquant()
     {
         var model = OnnxModel.FromProto(OutlierBlock());

@@ -21,7 +21,15 @@ public static class LayerNormSmoother
     public const float Alpha = 0.5f;
 
     /// <returns>How many LayerNormalizations were smoothed.</returns>
-    public static int Apply(ModelProto model, OnnxModel source, SampleFeed calibration, CancellationToken cancellationToken = default)
+    public static int Apply(ModelProto model, OnnxModel source, SampleFeed calibration, CancellationToken cancellationToken = default) =>
+        Apply(model, source, (working, tensors) =>
+            ChannelStatistics.Measure(working, tensors, calibration, ChannelAxis.Last, ChannelReduction.AbsMax, cancellationToken));
+
+    /// <param name="measureAbsMax">max |Y[..., j]| of the given LayerNorm outputs over the calibration samples, run on
+    /// the model as it stands before smoothing (a caller that repeats quantization can cache it).</param>
+    /// <returns>How many LayerNormalizations were smoothed.</returns>
+    public static int Apply(ModelProto model, OnnxModel source,
+        Func<OnnxModel, IReadOnlyCollection<string>, IReadOnlyDictionary<string, double[]>> measureAbsMax)
     {
         var editor = new GraphEditor(model);
         editor.PromoteConstantsToInitializers();
@@ -47,8 +55,7 @@ public static class LayerNormSmoother
             return 0;
 
         var working = OnnxModel.FromProto(model, source.Files, validate: false);
-        var absMax = ChannelStatistics.Measure(working, sites.Select(s => s.Norm.Output[0]).ToList(), calibration,
-            ChannelAxis.Last, ChannelReduction.AbsMax, cancellationToken);
+        var absMax = measureAbsMax(working, sites.Select(s => s.Norm.Output[0]).ToList());
         int smoothed = 0;
         foreach (var (norm, matMuls) in sites)
         {
