@@ -53,16 +53,38 @@ public sealed class DetInt8Benchmark : IBenchmark
             .Figure("format qoperator, 1 thread", $"fp32 {qop.Fp32:F1} ms, QLinear* {qop.Int8:F1} ms, speedup {qop.Ratio:F2}x")
             .Note("intra-op threads as stated, inter-op 1, allow_spinning off, runs alternate fp32/int8; model sizes " +
                 $"{Units.Bytes(fp32Bytes.Length)} fp32, {Units.Bytes(int8Bytes.Length)} int8");
-        // QAAS_DET_STUDY="4,16,32,8+bc": IoU only, for other calibration-set sizes and with the bias-correction transform.
+        // QAAS_DET_STUDY="4,16,32,8+bc,8+minmax,8+cle,dynamic": IoU for other calibration-set sizes, with the bias-correction
+        // (bc) or cross-layer-equalization (cle) transform or min-max ranges; "dynamic" is int8-dynamic with its Convs too
+        // (ConvInteger), with its 1-thread speed.
         foreach (var spec in (Environment.GetEnvironmentVariable("QAAS_DET_STUDY") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries))
-        {
-            var parts = spec.Trim().Split('+');
-            var images = int.Parse(parts[0]);
-            var studied = parts.Contains("bc") ? recipe with { Transforms = ["fold-batchnorm", "bias-correction"] } : recipe;
-            var q = StaticQdqQuantizer.Quantize(model, studied, OcrSamples.Detector(images, Size, CalibrationSeed));
-            report.Figure($"  study {spec.Trim()}: IoU@0.3", $"{DetectionIoU(fp32Bytes, q.Model.ToByteArray()):F4} ({images} calibration images{(parts.Contains("bc") ? ", bias-correction" : "")})");
-        }
+            Study(report, spec.Trim(), model, recipe, fp32Bytes, input);
         return Task.FromResult(report);
+    }
+
+    private static void Study(BenchReport report, string spec, OnnxModel model, Recipe recipe, byte[] fp32Bytes,
+        IReadOnlyDictionary<string, Tensor> input)
+    {
+        if (spec == "dynamic")
+        {
+            var dynamicRecipe = RecipeResolver.Resolve(new Recipe
+            {
+                Preset = "int8-dynamic", Nodes = new NodeSelection { Include = new NodeFilter { OpTypes = ["Conv", "MatMul", "Gemm"] } },
+            });
+            var dynamicBytes = Qaas.Quantization.Dynamic.DynamicQuantizer.Quantize(model, dynamicRecipe).Model.ToByteArray();
+            var timing = Paired(fp32Bytes, dynamicBytes, input, threads: 1);
+            report.Figure("  study dynamic (ConvInteger)", $"IoU@0.3 {DetectionIoU(fp32Bytes, dynamicBytes):F4}; 1 thread fp32 {timing.Fp32:F1} ms, " +
+                $"dynamic {timing.Int8:F1} ms, speedup {timing.Ratio:F2}x");
+            return;
+        }
+        var parts = spec.Split('+');
+        var images = int.Parse(parts[0]);
+        var studied = recipe;
+        if (parts.Contains("bc")) studied = studied with { Transforms = ["fold-batchnorm", "bias-correction"] };
+        if (parts.Contains("cle")) studied = studied with { Transforms = ["fold-batchnorm", "cross-layer-equalization"] };
+        if (parts.Contains("minmax")) studied = studied with { Activations = studied.Activations! with { Calibration = "minmax" } };
+        var q = StaticQdqQuantizer.Quantize(model, studied, OcrSamples.Detector(images, Size, CalibrationSeed));
+        report.Figure($"  study {spec}: IoU@0.3", $"{DetectionIoU(fp32Bytes, q.Model.ToByteArray()):F4} ({images} calibration images, " +
+            $"{studied.Activations!.Calibration} ranges, transforms {string.Join("+", studied.Transforms ?? [])})");
     }
 
     private static double DetectionIoU(byte[] fp32Bytes, byte[] int8Bytes)
