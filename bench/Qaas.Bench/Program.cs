@@ -10,6 +10,7 @@ public static class Program
         new OrtOverheadBenchmark(),
         new CaptureBenchmark(),
         new RtnBenchmark(),
+        new GptqBenchmark(),
         new CalibrationBenchmark(),
         new TransformerW4Benchmark(),
         new DetInt8Benchmark(),
