@@ -6,6 +6,7 @@ using Qaas.Bench.Reporting;
 using Qaas.Onnx.Io;
 using Qaas.Onnx.Proto;
 using Qaas.Quantization.Metrics;
+using Qaas.Quantization.Pipeline;
 using Qaas.Quantization.Recipes;
 using Qaas.Quantization.WeightOnly;
 using Qaas.Runtime.Sessions;
@@ -47,7 +48,8 @@ public sealed class TransformerW4Benchmark : IBenchmark
         foreach (var (label, recipe, options) in variants)
         {
             var sw = Stopwatch.StartNew();
-            var quantized = MatMulNBitsQuantizer.Quantize(OnnxModel.FromProto(fp32), recipe, options).Model;
+            var calibration = recipe.Weights!.Algorithm is "awq" or "gptq" ? Calibration(o) : null;
+            var quantized = MatMulNBitsQuantizer.Quantize(OnnxModel.FromProto(fp32), recipe, options, calibration: calibration).Model;
             double quantizeSeconds = sw.Elapsed.TotalSeconds;
             var bytes = quantized.ToByteArray();
             using var session = InferenceSession.Create(bytes, SessionOptions());
@@ -58,7 +60,7 @@ public sealed class TransformerW4Benchmark : IBenchmark
             double weightRatio = (double)MatMulNBitsBytes(quantized) / FloatMatMulWeightBytes(fp32);
             double fileRatio = (double)bytes.Length / fp32Bytes.Length;
             bool isPreset = label == "w4-rtn preset";
-            report.Figure($"[{label}]", $"block {recipe.Weights!.GroupSize}, clip search {(options.ClipSearch ? "on" : "off")}, " +
+            report.Figure($"[{label}]", $"{recipe.Weights.Algorithm}, block {recipe.Weights.GroupSize}, clip search {(options.ClipSearch ? "on" : "off")}, " +
                 $"fused shared-input MatMulNBits {(options.FuseSharedInput ? "on" : "off")}, accuracy_level {options.AccuracyLevel}, head block {options.HeadBlockSize?.ToString() ?? "same"}; quantized in {quantizeSeconds:F1} s");
             foreach (var s in SequenceLengths)
             {
@@ -82,20 +84,29 @@ public sealed class TransformerW4Benchmark : IBenchmark
             "speedup = median of per-pair fp32/int4 ratios (40 pairs at 1 token, 8 at 128)"));
     }
 
-    /// <summary>"b128+clip+fuse+acc0+head32+x=logits": block size, then any of clip, fuse, acc{level}, head{block},
-    /// x={excluded node}; unnamed switches are off.</summary>
+    /// <summary>"b128+clip+fuse+acc0+head32+x=logits+awq": block size, then any of clip, fuse, acc{level}, head{block},
+    /// x={excluded node}, and the algorithm awq or gptq (calibrated on <see cref="Calibration"/>); unnamed switches are off.</summary>
     private static (string, Recipe, MatMulNBitsOptions) Variant(string spec, Recipe preset)
     {
         var parts = spec.Split('+');
         int block = int.Parse(parts[0].TrimStart('b'));
         long level = parts.FirstOrDefault(p => p.StartsWith("acc")) is { } acc ? long.Parse(acc[3..]) : 4;
-        var recipe = preset with { Weights = preset.Weights! with { GroupSize = block } };
+        string algorithm = parts.FirstOrDefault(p => p is "awq" or "gptq") ?? "rtn";
+        var recipe = preset with { Weights = preset.Weights! with { GroupSize = block, Algorithm = algorithm } };
         var excluded = parts.Where(p => p.StartsWith("x=")).Select(p => p[2..]).ToList();
         if (excluded.Count > 0)
             recipe = recipe with { Nodes = recipe.Nodes! with { Exclude = new NodeFilter { Names = excluded } } };
         int? head = parts.FirstOrDefault(p => p.StartsWith("head")) is { } h ? int.Parse(h[4..]) : null;
         return (spec, recipe, new MatMulNBitsOptions(level, parts.Contains("clip"), parts.Contains("fuse"), head));
     }
+
+    /// <summary>16 random sequences of 64 tokens, none of them the measured inputs.</summary>
+    private static SampleFeed Calibration(TransformerOptions o) => new(() => Enumerable.Range(0, 16).Select(i =>
+    {
+        var random = new Random(500 + i);
+        var ids = Enumerable.Range(0, 64).Select(_ => (long)random.Next(o.Vocab)).ToArray();
+        return (IReadOnlyDictionary<string, Tensor>)new Dictionary<string, Tensor> { [TransformerModelBuilder.InputName] = Tensor.Create(ids, 1, 64) };
+    }), 16, synthetic: false);
 
     private static InferenceSessionOptions SessionOptions(string? profilePrefix = null) => new()
     {

@@ -11,7 +11,9 @@ namespace Qaas.Quantization.Algorithms;
 /// Symmetric blocks use the full signed range [-2^(b-1), 2^(b-1) - 1] around the fixed zero point 2^(b-1): the scale's
 /// sign is chosen so that the block's largest-magnitude weight lands on the -2^(b-1) side (one more level than
 /// max|w| / (2^(b-1) - 1), as llama.cpp's Q4_0 does). Output: unsigned values in RTN's layout, ready for
-/// <see cref="MatMulNBitsPacker.PackQuantized"/>.
+/// <see cref="MatMulNBitsPacker.PackQuantized"/>. With row weights h (E[x_k^2] of the input channel that meets row k)
+/// the error is sum h_k (w_k - q_k)^2, the output error of a block when its inputs are uncorrelated: AWQ's clip search
+/// by output error, without the cross terms.
 /// </summary>
 public static class ClipSearch
 {
@@ -23,8 +25,9 @@ public static class ClipSearch
     // Column tiles per work item, so one item streams a few KiB of each row.
     private const int TilesPerItem = 8;
 
+    /// <param name="rowWeights">h[k] per row of W (input channel), or null for plain squared error.</param>
     public static unsafe RtnResult Quantize(ReadOnlySpan<float> w, int k, int n, int bits, int blockSize, bool symmetric,
-        int maxDegreeOfParallelism = -1)
+        int maxDegreeOfParallelism = -1, float[]? rowWeights = null)
     {
         if (k <= 0 || n <= 0 || w.Length != (long)k * n)
             throw new ArgumentException($"Weight has {w.Length} elements, expected {k}x{n}.", nameof(w));
@@ -34,6 +37,8 @@ public static class ClipSearch
             throw new ArgumentOutOfRangeException(nameof(blockSize), blockSize, "Block size must be at least 2.");
         if (!float.IsFinite(TensorPrimitives.MaxMagnitude(w)))
             throw new ArgumentException("Weight holds NaN or infinite values.", nameof(w));
+        if (rowWeights is not null && (rowWeights.Length != k || !float.IsFinite(TensorPrimitives.Sum(rowWeights))))
+            throw new ArgumentException($"Row weights must be {k} finite values.", nameof(rowWeights));
         int qmax = (1 << bits) - 1, kBlocks = (k + blockSize - 1) / blockSize;
         int lanes = Vector<float>.Count, tiles = (n + lanes - 1) / lanes, items = (tiles + TilesPerItem - 1) / TilesPerItem;
         var values = new byte[w.Length];
@@ -52,7 +57,7 @@ public static class ClipSearch
                 var weights = new ReadOnlySpan<float>(wPtr, length);
                 int b = item / items, first = item % items * TilesPerItem;
                 for (int t = first; t < Math.Min(tiles, first + TilesPerItem); t++)
-                    QuantizeTile(weights, k, n, b, blockSize, t * lanes, bits, symmetric, tile, values, scales, zeroPoints);
+                    QuantizeTile(weights, k, n, b, blockSize, t * lanes, bits, symmetric, rowWeights, tile, values, scales, zeroPoints);
                 return tile;
             }, _ => { });
         }
@@ -61,12 +66,13 @@ public static class ClipSearch
 
     /// <summary>Block b of the Vector&lt;float&gt;.Count columns starting at col.</summary>
     private static void QuantizeTile(ReadOnlySpan<float> w, int k, int n, int b, int blockSize, int col, int bits, bool symmetric,
-        float[] tile, byte[] values, float[] scales, int[] zeroPoints)
+        float[]? rowWeights, float[] tile, byte[] values, float[] scales, int[] zeroPoints)
     {
         int qmax = (1 << bits) - 1, k0 = b * blockSize, rows = Math.Min(blockSize, k - k0);
         int width = Math.Min(Vector<float>.Count, n - col);
         Gather(w, n, k0, rows, col, width, tile);
-        var (scale, zeroPoint) = symmetric ? SearchSymmetric(tile, rows, bits) : SearchAsymmetric(tile, rows, qmax);
+        var h = rowWeights is null ? default : rowWeights.AsSpan(k0, rows);
+        var (scale, zeroPoint) = symmetric ? SearchSymmetric(tile, rows, bits, h) : SearchAsymmetric(tile, rows, qmax, h);
         Emit(tile, rows, scale, zeroPoint, qmax, values, n, k0, col, width);
         for (int j = 0; j < width; j++)
         {
@@ -87,7 +93,7 @@ public static class ClipSearch
         }
     }
 
-    private static (Vector<float> Scale, Vector<float> ZeroPoint) SearchSymmetric(float[] tile, int rows, int bits)
+    private static (Vector<float> Scale, Vector<float> ZeroPoint) SearchSymmetric(float[] tile, int rows, int bits, ReadOnlySpan<float> h)
     {
         int lanes = Vector<float>.Count;
         float negative = 1 << (bits - 1), positive = negative - 1;
@@ -104,12 +110,12 @@ public static class ClipSearch
         var unit = Vector.ConditionalSelect(empty, Vector<float>.One, -extreme / negative);
         var zero = new Vector<float>(negative);
         // Ratio negative / positive is plain RTN's max|w| / (2^(b-1) - 1), mirrored.
-        var best = Error(tile, rows, unit * (negative / positive), new(-negative), new(positive));
+        var best = Error(tile, rows, unit * (negative / positive), new(-negative), new(positive), h);
         var bestScale = unit * (negative / positive);
         for (int i = 0; i < Steps; i++)
         {
             var scale = unit * (1f - i * Step);
-            var error = Error(tile, rows, scale, new(-negative), new(positive));
+            var error = Error(tile, rows, scale, new(-negative), new(positive), h);
             var better = Vector.LessThan(error, best);
             best = Vector.ConditionalSelect(better, error, best);
             bestScale = Vector.ConditionalSelect(better, scale, bestScale);
@@ -117,8 +123,8 @@ public static class ClipSearch
         // Refit: with the levels fixed, the least-squares scale is sum(w q) / sum(q^2); keep it where it lowers the error.
         for (int pass = 0; pass < RefitPasses; pass++)
         {
-            var scale = Refit(tile, rows, bestScale, -negative, positive);
-            var error = Error(tile, rows, scale, new(-negative), new(positive));
+            var scale = Refit(tile, rows, bestScale, -negative, positive, h);
+            var error = Error(tile, rows, scale, new(-negative), new(positive), h);
             var better = Vector.LessThan(error, best);
             best = Vector.ConditionalSelect(better, error, best);
             bestScale = Vector.ConditionalSelect(better, scale, bestScale);
@@ -127,7 +133,7 @@ public static class ClipSearch
         return (Vector.ConditionalSelect(empty, Vector<float>.One, bestScale), zero);
     }
 
-    private static (Vector<float> Scale, Vector<float> ZeroPoint) SearchAsymmetric(float[] tile, int rows, int qmax)
+    private static (Vector<float> Scale, Vector<float> ZeroPoint) SearchAsymmetric(float[] tile, int rows, int qmax, ReadOnlySpan<float> h)
     {
         int lanes = Vector<float>.Count;
         // The range always holds 0 so that 0 stays exact (as QuantParamsCalculator does).
@@ -146,7 +152,7 @@ public static class ClipSearch
             var range = (hi - lo) * ratio;
             var scale = Vector.ConditionalSelect(Vector.Equals(range, Vector<float>.Zero), Vector<float>.One, range / q);
             var zero = Vector.Clamp(Vector.Round(-(lo * ratio) / scale), Vector<float>.Zero, q);
-            var error = Error(tile, rows, scale, -zero, q - zero);
+            var error = Error(tile, rows, scale, -zero, q - zero, h);
             var better = Vector.LessThan(error, best);
             best = Vector.ConditionalSelect(better, error, best);
             bestScale = Vector.ConditionalSelect(better, scale, bestScale);
@@ -155,8 +161,8 @@ public static class ClipSearch
         return (bestScale, bestZero);
     }
 
-    /// <summary>The scale minimising sum (s q - w)^2 for the levels q = clamp(round(w / scale)).</summary>
-    private static Vector<float> Refit(float[] tile, int rows, Vector<float> scale, float lo, float hi)
+    /// <summary>The scale minimising sum h (s q - w)^2 for the levels q = clamp(round(w / scale)).</summary>
+    private static Vector<float> Refit(float[] tile, int rows, Vector<float> scale, float lo, float hi, ReadOnlySpan<float> h)
     {
         int lanes = Vector<float>.Count;
         var inverse = Vector<float>.One / scale;
@@ -165,14 +171,17 @@ public static class ClipSearch
         {
             var x = new Vector<float>(tile, r * lanes);
             var q = Vector.Clamp(Vector.Round(x * inverse), new Vector<float>(lo), new Vector<float>(hi));
-            wq += x * q;
-            qq += q * q;
+            var hq = h.IsEmpty ? q : q * h[r];
+            wq += x * hq;
+            qq += q * hq;
         }
         return Vector.ConditionalSelect(Vector.Equals(qq, Vector<float>.Zero), scale, wq / qq);
     }
 
-    /// <summary>Sum over the block of (s * clamp(round(w / s), lo, hi) - w)^2, per column; lo and hi are relative to the zero point.</summary>
-    private static Vector<float> Error(float[] tile, int rows, Vector<float> scale, Vector<float> lo, Vector<float> hi)
+    /// <summary>Sum over the block of h (s * clamp(round(w / s), lo, hi) - w)^2, per column (h = 1 when empty); lo and hi
+    /// are relative to the zero point.</summary>
+    private static Vector<float> Error(float[] tile, int rows, Vector<float> scale, Vector<float> lo, Vector<float> hi,
+        ReadOnlySpan<float> h)
     {
         int lanes = Vector<float>.Count;
         var inverse = Vector<float>.One / scale;
@@ -181,7 +190,7 @@ public static class ClipSearch
         {
             var x = new Vector<float>(tile, r * lanes);
             var d = Vector.Clamp(Vector.Round(x * inverse), lo, hi) * scale - x;
-            sum += d * d;
+            sum += h.IsEmpty ? d * d : d * d * h[r];
         }
         return sum;
     }

@@ -4,7 +4,7 @@ namespace Qaas.Quantization.Recipes;
 public static class RecipeValidator
 {
     // Parts of the recipe language that later waves implement; asking for them now is a clear 400, not a silent no-op.
-    static readonly string[] ImplementedAlgorithms = ["rtn", "gptq"];
+    static readonly string[] ImplementedAlgorithms = ["rtn", "gptq", "awq"];
     static readonly string[] ImplementedTransforms = ["fold-batchnorm", "bias-correction", "cross-layer-equalization", "smoothquant"];
     // Transforms that the static QDQ quantizer applies (bias correction also needs its calibration data).
     static readonly string[] StaticTransforms = ["bias-correction", "cross-layer-equalization", "smoothquant"];
@@ -28,7 +28,7 @@ public static class RecipeValidator
             OneOf($"{field}.weights.algorithm", w.Algorithm, RecipeVocabulary.WeightAlgorithms);
             if (w.Algorithm is not null && Array.IndexOf(RecipeVocabulary.WeightAlgorithms, w.Algorithm) >= 0
                 && Array.IndexOf(ImplementedAlgorithms, w.Algorithm) < 0)
-                Add($"{field}.weights.algorithm", $"'{w.Algorithm}' is not available yet in this version; use 'rtn' or 'gptq'");
+                Add($"{field}.weights.algorithm", $"'{w.Algorithm}' is not available yet in this version; use 'rtn', 'gptq' or 'awq'");
             if (w.Granularity == "per-group")
             {
                 if (w.GroupSize is not { } g) Add($"{field}.weights.groupSize", "is required with granularity 'per-group'");
@@ -85,8 +85,8 @@ public static class RecipeValidator
         var isFloat16 = wt is "fp16" or "bf16";
         if (isFloat16 && at is not ("fp16" or "bf16" or "none" or null))
             add($"{field}.activations.type", $"weights '{wt}' convert the whole model to {wt}: activations must be '{wt}'");
-        if (r.Weights.Algorithm == "gptq" && r.Format != "matmulnbits")
-            add($"{field}.weights.algorithm", "'gptq' writes block-wise weights: it needs format 'matmulnbits' (e.g. preset w4-rtn with algorithm 'gptq')");
+        if (r.Weights.Algorithm is "gptq" or "awq" && r.Format != "matmulnbits")
+            add($"{field}.weights.algorithm", $"'{r.Weights.Algorithm}' writes block-wise weights: it needs format 'matmulnbits' (e.g. preset w4-rtn with algorithm '{r.Weights.Algorithm}')");
         if (r.Format == "matmulnbits")
         {
             if (wt is not ("int4" or "uint4" or "int8" or "uint8" or "int2"))

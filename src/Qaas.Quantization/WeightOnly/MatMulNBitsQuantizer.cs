@@ -34,7 +34,8 @@ public static class MatMulNBitsQuantizer
     public static QuantizedModel Quantize(OnnxModel model, Recipe resolvedRecipe, CancellationToken ct = default) =>
         Quantize(model, resolvedRecipe, MatMulNBitsOptions.Default, ct);
 
-    /// <param name="calibration">Samples whose MatMul inputs give GPTQ its Hessians; needed for weights.algorithm "gptq".</param>
+    /// <param name="calibration">Samples whose MatMul inputs give GPTQ its Hessians and AWQ its scales; needed for
+    /// weights.algorithm "gptq" and "awq".</param>
     public static QuantizedModel Quantize(OnnxModel model, Recipe resolvedRecipe, MatMulNBitsOptions options, CancellationToken ct = default,
         SampleFeed? calibration = null)
     {
@@ -47,12 +48,15 @@ public static class MatMulNBitsQuantizer
         if (options.HeadBlockSize is { } headBlock && Array.IndexOf(MatMulNBitsPacker.SupportedBlockSizes, headBlock) < 0)
             throw new ArgumentOutOfRangeException(nameof(options), headBlock, "MatMulNBits supports block sizes 16..256 (powers of two).");
         bool symmetric = weights.Symmetric ?? false;
+        var warnings = new List<string>();
+        IReadOnlyDictionary<string, float[]>? awqRowWeights = null;
+        if (weights.Algorithm == "awq")
+            (model, _, _, awqRowWeights) = AwqScaled(model, resolvedRecipe, calibration, blockSize, options, bits, symmetric, warnings, ct);
 
         var proto = model.Proto.Clone();
         var editors = new ScopedEditors(proto);
         var captured = new CapturedWeights<StoredWeight>(editors);
         var reports = new List<NodeReport>();
-        var warnings = new List<string>();
         var graphOutputs = proto.Graph.Output.Select(o => o.Name).ToHashSet();
         var matMuls = WeightedMatMuls.FindAll(proto.Graph, resolvedRecipe.Nodes);
         var hessians = weights.Algorithm == "gptq" ? GptqHessians(model, matMuls, calibration, ct) : null;
@@ -73,9 +77,7 @@ public static class MatMulNBitsQuantizer
                 var w = m.ReadWeight(model);
                 var packed = hessian is not null
                     ? MatMulNBitsPacker.PackQuantized(Gptq.Quantize(w, m.K, m.N, hessian, bits, block, symmetric), bits, block)
-                    : options.ClipSearch
-                    ? MatMulNBitsPacker.PackQuantized(ClipSearch.Quantize(w, m.K, m.N, bits, block, symmetric), bits, block)
-                    : MatMulNBitsPacker.Pack(w, m.K, m.N, bits, block, symmetric);
+                    : Rounded(w, m.K, m.N, bits, block, symmetric, options.ClipSearch, awqRowWeights?.GetValueOrDefault(m.Node.Output[0]));
                 return Store(editor, m.WeightName, packed, WeightError.Relative(w, MatMulNBitsPacker.Dequantize(packed)));
             });
             Replace(editors.Of(m.Scope.Graph), m, weight, m.ReadGemmBias(model), options.AccuracyLevel);
@@ -92,6 +94,41 @@ public static class MatMulNBitsQuantizer
             editors.Tidy(options.FuseSharedInput ? editor => SharedInputFusion.Fuse(editor) : null);
         }
         return new QuantizedModel(proto, reports, warnings, Simulated: false);
+    }
+
+    /// <summary>Round to nearest, with the clip search when asked (its rows weighed when given): every rounding but GPTQ's.</summary>
+    private static MatMulNBitsWeights Rounded(float[] w, int k, int n, int bits, int block, bool symmetric, bool clipSearch,
+        float[]? rowWeights = null) =>
+        clipSearch
+            ? MatMulNBitsPacker.PackQuantized(ClipSearch.Quantize(w, k, n, bits, block, symmetric, rowWeights: rowWeights), bits, block)
+            : MatMulNBitsPacker.Pack(w, k, n, bits, block, symmetric);
+
+    /// <summary>
+    /// <see cref="AwqScaling"/>, its loss measured with the rounding each MatMul will get. The clip search weighs rows
+    /// by their inputs' energy, as AWQ's clip search weighs by output error: by weight error alone it would shrink the
+    /// blocks' ranges onto the scaled-up salient rows.
+    /// </summary>
+    private static AwqScaling.Outcome AwqScaled(OnnxModel model, Recipe recipe, SampleFeed? calibration, int blockSize, MatMulNBitsOptions options,
+        int bits, bool symmetric, List<string> warnings, CancellationToken ct)
+    {
+        var feed = calibration ?? throw new ArgumentException("AWQ needs calibration samples: its scales come from the MatMuls' inputs.",
+            nameof(calibration));
+        var graphOutputs = model.Proto.Graph.Output.Select(o => o.Name).ToHashSet();
+        var blocks = WeightedMatMuls.FindAll(model.Proto.Graph, recipe.Nodes).Where(m => m.Scope.IsMain)
+            .ToDictionary(m => m.Node.Output[0], m => IsHead(m, graphOutputs) && options.HeadBlockSize is { } head ? Math.Min(head, blockSize) : blockSize);
+        var outcome = AwqScaling.Apply(model, feed, node =>
+        {
+            // A MatMul the recipe leaves out stays float: no rounding error to weigh.
+            if (!blocks.TryGetValue(node.Output[0], out int block))
+                return (w, _, _, _) => w;
+            return (w, k, n, h) => MatMulNBitsPacker.Dequantize(Rounded(w, k, n, bits, block, symmetric, options.ClipSearch, h));
+        }, ct);
+        if (outcome.Sites == 0)
+            warnings.Add("AWQ found no LayerNormalization feeding MatMuls whose scales it could fold: the weights were rounded to nearest.");
+        if (feed.Synthetic)
+            warnings.Add("AWQ's scales came from synthetic inputs generated from the model's input specs; with real calibration " +
+                "data they weigh the channels the model will see.");
+        return outcome;
     }
 
     /// <summary>X^T X of each main-graph MatMul input over the calibration samples (subgraph tensors cannot be

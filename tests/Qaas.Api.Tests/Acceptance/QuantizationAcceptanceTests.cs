@@ -143,21 +143,23 @@ public sealed class QuantizationAcceptanceTests(QaasService service) : IClassFix
         Assert.Equal(options.Vocab, logits.Values.Single().Shape[^1]);
     }
 
-    [Fact]
-    public async Task Transformer_w4_with_gptq_runs_on_synthesized_calibration_and_says_so()
+    [Theory]
+    [InlineData("gptq")]
+    [InlineData("awq")]
+    public async Task Transformer_w4_with_a_calibrated_algorithm_runs_on_synthesized_calibration_and_says_so(string algorithm)
     {
         var original = TransformerModelBuilder.Build(TransformerOptions.Small);
         using var client = service.Client();
-        var model = await client.UploadModelAsync(original.ToByteArray(), "transformer-small-gptq");
+        var model = await client.UploadModelAsync(original.ToByteArray(), $"transformer-small-{algorithm}");
 
         var done = await RunJobAsync(client, $$$"""
-            {"modelId":"{{{model.Str("id")}}}","recipe":{"preset":"w4-rtn","weights":{"algorithm":"gptq"}},
+            {"modelId":"{{{model.Str("id")}}}","recipe":{"preset":"w4-rtn","weights":{"algorithm":"{{{algorithm}}}"}},
              "inputShapes":{"{{{TransformerModelBuilder.InputName}}}":[1,16]}}
             """);
         Assert.True(done.GetProperty("metrics").GetProperty("minCosine").GetDouble() >= 0.97, done.GetProperty("metrics").ToString());
         var report = await client.GetStringAsync($"/v1/jobs/{done.Str("id")}/artifacts/report.json");
         Assert.Contains("synthetic", report);
-        Assert.Contains("gptq", report);
+        Assert.Contains(algorithm, report);
         var quantized = OnnxModel.Load(new MemoryStream(await client.GetByteArrayAsync($"/v1/jobs/{done.Str("id")}/artifacts/model.onnx"))).Proto;
         Assert.Contains(quantized.Graph.Node, n => n.OpType == "MatMulNBits");
     }

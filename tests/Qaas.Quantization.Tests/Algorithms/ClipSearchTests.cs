@@ -38,6 +38,22 @@ public class ClipSearchTests
     }
 
     [Fact]
+    public void Row_weights_trade_error_on_light_rows_for_less_on_heavy_ones()
+    {
+        // Asymmetric (no refit): both searches pick from the same clipping grid, each by its own error measure.
+        int k = 128, n = 40, block = 32;
+        var w = TestData.Gaussian(k * n, 0.02f, seed: 7);
+        var h = Enumerable.Range(0, k).Select(r => r % 16 == 0 ? 50f : 1f).ToArray();
+        var plain = ClipSearch.Quantize(w, k, n, 4, block, symmetric: false).Dequantize();
+        var weighted = ClipSearch.Quantize(w, k, n, 4, block, symmetric: false, rowWeights: h).Dequantize();
+        double WeightedError(float[] q) => Enumerable.Range(0, k * n).Sum(i => h[i / n] * Square(q[i] - w[i]));
+        double PlainError(float[] q) => Enumerable.Range(0, k * n).Sum(i => Square(q[i] - w[i]));
+        Assert.True(WeightedError(weighted) < 0.95 * WeightedError(plain), $"{WeightedError(weighted)} vs {WeightedError(plain)}");
+        Assert.True(PlainError(weighted) >= PlainError(plain), "the unweighted search is optimal for the unweighted error");
+        Assert.Throws<ArgumentException>(() => ClipSearch.Quantize(w, k, n, 4, block, false, rowWeights: new float[k - 1]));
+    }
+
+    [Fact]
     public void Symmetric_blocks_keep_the_default_zero_point_and_use_the_full_range()
     {
         int k = 64, n = 16;

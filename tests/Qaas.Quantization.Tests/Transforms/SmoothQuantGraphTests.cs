@@ -20,32 +20,9 @@ public class SmoothQuantGraphTests(ITestOutputHelper output)
     private const int Tokens = 16, Hidden = 64, Outputs = 32;
 
     /// <summary>x[1,16,64] -> LayerNormalization (4 outlier channels, scale 40) -> MatMul W[64,32] and W'[64,32] -> y, y2.</summary>
-    private static ModelProto OutlierBlock()
-    {
-        var random = new Random(9);
-        float[] Values(int n, float scale) => Enumerable.Range(0, n).Select(_ => (float)(random.NextDouble() - 0.5) * scale).ToArray();
-        var gamma = Enumerable.Range(0, Hidden).Select(j => j < 4 ? 40f : 1f + (float)random.NextDouble() * 0.2f).ToArray();
-        var graph = new GraphProto { Name = "outliers" };
-        graph.Input.Add(Float("x", 1, Tokens, Hidden));
-        graph.Output.Add(Float("y", 1, Tokens, Outputs));
-        graph.Output.Add(Float("y2", 1, Tokens, Outputs));
-        graph.Initializer.Add(TensorData.Create<float>("gamma", gamma, [Hidden]));
-        graph.Initializer.Add(TensorData.Create<float>("beta", Values(Hidden, 0.2f), [Hidden]));
-        graph.Initializer.Add(TensorData.Create<float>("w", Values(Hidden * Outputs, 0.3f), [Hidden, Outputs]));
-        graph.Initializer.Add(TensorData.Create<float>("w2", Values(Hidden * Outputs, 0.3f), [Hidden, Outputs]));
-        graph.Node.Add(Node("LayerNormalization", ["x", "gamma", "beta"], ["h"]));
-        graph.Node.Add(Node("MatMul", ["h", "w"], ["y"]));
-        graph.Node.Add(Node("MatMul", ["h", "w2"], ["y2"]));
-        var model = new ModelProto { IrVersion = 8, Graph = graph };
-        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 17 });
-        return model;
-    }
+    private static ModelProto OutlierBlock() => LayerNormProjections(Tokens, Hidden, Outputs, j => j < 4, 40f, seed: 9);
 
-    private static SampleFeed Hidden_(int count, int seed) => new(() => Enumerable.Range(0, count).Select(i =>
-        (IReadOnlyDictionary<string, Tensor>)new Dictionary<string, Tensor>
-        {
-            ["x"] = Tensor.Create(TestData.Uniform(Tokens * Hidden, -2, 2, seed: seed + i), 1, Tokens, Hidden),
-        }), count, synthetic: false);
+    private static SampleFeed Hidden_(int count, int seed) => UniformTokens(count, Tokens, Hidden, seed);
 
     [Fact]
     public void Smoothing_is_exact_in_float_and_moves_the_outliers_into_the_weights()

@@ -1,7 +1,9 @@
+using Qaas.Onnx.Graph;
 using Qaas.Onnx.Proto;
 using Qaas.Quantization.Metrics;
 using Qaas.Quantization.Pipeline;
 using Qaas.Quantization.Tests.Static;
+using Qaas.Runtime.Tensors;
 
 namespace Qaas.Quantization.Tests.Transforms;
 
@@ -23,6 +25,38 @@ internal static class TransformModels
         foreach (var d in dims) shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = d });
         return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = 1, Shape = shape } } };
     }
+
+    /// <summary>
+    /// x[1, tokens, hidden] -> LayerNormalization (channels picked by <paramref name="salient"/> scaled by
+    /// <paramref name="salientScale"/>, the rest ~1) -> MatMul W[hidden, outputs] and W'[hidden, outputs] -> y, y2.
+    /// </summary>
+    public static ModelProto LayerNormProjections(int tokens, int hidden, int outputs, Func<int, bool> salient, float salientScale, int seed)
+    {
+        var random = new Random(seed);
+        float[] Values(int n, float scale) => Enumerable.Range(0, n).Select(_ => (float)(random.NextDouble() - 0.5) * scale).ToArray();
+        var gamma = Enumerable.Range(0, hidden).Select(j => salient(j) ? salientScale : 1f + (float)random.NextDouble() * 0.2f).ToArray();
+        var graph = new GraphProto { Name = "layer-norm-projections" };
+        graph.Input.Add(Float("x", 1, tokens, hidden));
+        graph.Output.Add(Float("y", 1, tokens, outputs));
+        graph.Output.Add(Float("y2", 1, tokens, outputs));
+        graph.Initializer.Add(TensorData.Create<float>("gamma", gamma, [hidden]));
+        graph.Initializer.Add(TensorData.Create<float>("beta", Values(hidden, 0.2f), [hidden]));
+        graph.Initializer.Add(TensorData.Create<float>("w", Values(hidden * outputs, 0.3f), [hidden, outputs]));
+        graph.Initializer.Add(TensorData.Create<float>("w2", Values(hidden * outputs, 0.3f), [hidden, outputs]));
+        graph.Node.Add(Node("LayerNormalization", ["x", "gamma", "beta"], ["h"]));
+        graph.Node.Add(Node("MatMul", ["h", "w"], ["y"]));
+        graph.Node.Add(Node("MatMul", ["h", "w2"], ["y2"]));
+        var model = new ModelProto { IrVersion = 8, Graph = graph };
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 17 });
+        return model;
+    }
+
+    /// <summary>x[1, tokens, hidden] uniform in [-2, 2], one sample per seed from <paramref name="seed"/> on.</summary>
+    public static SampleFeed UniformTokens(int count, int tokens, int hidden, int seed) => new(() => Enumerable.Range(0, count).Select(i =>
+        (IReadOnlyDictionary<string, Tensor>)new Dictionary<string, Tensor>
+        {
+            ["x"] = Tensor.Create(TestData.Uniform(tokens * hidden, -2, 2, seed: seed + i), 1, tokens, hidden),
+        }), count, synthetic: false);
 
     /// <summary>SQNR (dB) of <paramref name="candidate"/>'s first output against <paramref name="reference"/>'s, over a feed.</summary>
     public static double Sqnr(ModelProto reference, ModelProto candidate, SampleFeed feed)

@@ -12,21 +12,6 @@ namespace Qaas.Quantization.Tests.WeightOnly;
 /// <summary>weights.algorithm "gptq" for MatMulNBits on the test transformer, run in ONNX Runtime.</summary>
 public class GptqQuantizerTests(ITestOutputHelper output)
 {
-    private static SampleFeed Sentences(TransformerOptions o, int count, int seq, int seed) => new(() => Enumerable.Range(0, count).Select(i =>
-    {
-        var random = new Random(seed + i);
-        var ids = Enumerable.Range(0, seq).Select(_ => (long)random.Next(o.Vocab)).ToArray();
-        return (IReadOnlyDictionary<string, Tensor>)new Dictionary<string, Tensor> { [TransformerModelBuilder.InputName] = Tensor.Create(ids, 1, seq) };
-    }), count, synthetic: false);
-
-    private static double OutputSqnr(Onnx.Proto.ModelProto reference, Onnx.Proto.ModelProto candidate, SampleFeed feed)
-    {
-        var error = new ErrorAccumulator();
-        foreach (var sample in feed.Samples())
-            error.Add(Run(reference, sample), Run(candidate, sample));
-        return error.SqnrDb;
-    }
-
     [Fact]
     public void Gptq_keeps_the_logits_closer_than_round_to_nearest()
     {

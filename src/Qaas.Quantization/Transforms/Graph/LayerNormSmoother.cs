@@ -1,15 +1,13 @@
-using Qaas.Onnx.Graph;
 using Qaas.Onnx.Io;
 using Qaas.Onnx.Proto;
 using Qaas.Onnx.Rewrite;
 using Qaas.Quantization.Pipeline;
-using DT = Qaas.Onnx.Proto.TensorProto.Types.DataType;
 
 namespace Qaas.Quantization.Transforms.Graph;
 
 /// <summary>
-/// Graph pass for the "smoothquant" transform (<see cref="SmoothQuant"/>): for each LayerNormalization whose output is
-/// read only by MatMuls with constant weights W[K, N] (e.g. a block's Q, K and V projections), per hidden channel j
+/// Graph pass for the "smoothquant" transform (<see cref="SmoothQuant"/>): for each <see cref="LayerNormSite"/>
+/// (a LayerNormalization read only by MatMuls with constant weights W[K, N]), per hidden channel j
 /// <code>
 /// s[j] = max|Y[..., j]|^alpha / max over the MatMuls of max|W[j, :]|^(1 - alpha)     // Y measured on calibration data
 /// LayerNorm scale[j] /= s[j];  bias[j] /= s[j];  every W[j, :] *= s[j]                 // Y / s times s W = Y W
@@ -32,59 +30,26 @@ public static class LayerNormSmoother
         Func<OnnxModel, IReadOnlyCollection<string>, IReadOnlyDictionary<string, double[]>> measureAbsMax)
     {
         var editor = new GraphEditor(model);
-        editor.PromoteConstantsToInitializers();
-        var view = new GraphView(model.Graph);
-        // Only parameters no other node (nor a subgraph) reads can be rescaled.
-        bool Owned(string name, int dims) => name.Length > 0 && view.ConsumersOf(name).Count == 1 && !view.IsGraphInput(name)
-            && editor.FindInitializer(name) is { DataType: (int)DT.Float } t && t.Dims.Count == dims;
-
-        var sites = new List<(NodeProto Norm, IReadOnlyList<NodeProto> MatMuls)>();
-        foreach (var norm in model.Graph.Node.Where(n => n.OpType == "LayerNormalization" && n.Domain.Length == 0))
-        {
-            var y = norm.Output[0];
-            if (norm.Input.Count < 2 || !Owned(norm.Input[1], 1) || (norm.Input.Count > 2 && norm.Input[2].Length > 0 && !Owned(norm.Input[2], 1))
-                || (Attributes.Find(norm, "axis")?.I ?? -1) != -1 || view.IsGraphOutput(y))
-                continue;
-            var consumers = view.ConsumersOf(y);
-            long channels = editor.FindInitializer(norm.Input[1])!.Dims[0];
-            if (consumers.Count > 0 && consumers.All(m => m.OpType == "MatMul" && m.Domain.Length == 0 && m.Input[0] == y
-                && Owned(m.Input[1], 2) && editor.FindInitializer(m.Input[1])!.Dims[0] == channels))
-                sites.Add((norm, consumers));
-        }
+        var sites = LayerNormSite.Find(model, editor);
         if (sites.Count == 0)
             return 0;
 
         var working = OnnxModel.FromProto(model, source.Files, validate: false);
-        var absMax = measureAbsMax(working, sites.Select(s => s.Norm.Output[0]).ToList());
+        var absMax = measureAbsMax(working, sites.Select(s => s.Output).ToList());
         int smoothed = 0;
-        foreach (var (norm, matMuls) in sites)
+        foreach (var site in sites)
         {
-            if (!absMax.TryGetValue(norm.Output[0], out var activation))
+            if (!absMax.TryGetValue(site.Output, out var activation))
                 continue;
-            var weights = matMuls.Select(m => (Node: m, Tensor: editor.FindInitializer(m.Input[1])!)).ToList();
-            var values = weights.Select(w => TensorData.Read<float>(w.Tensor, source)).ToList();
+            var weights = site.ReadWeights(editor, source);
             int k = activation.Length;
             var weightMax = new float[k];
-            foreach (var (w, i) in values.Select((w, i) => (w, i)))
+            foreach (var (w, n) in weights)
             {
-                var rows = SmoothQuant.WeightRowAbsMax(w, k, (int)weights[i].Tensor.Dims[1]);
+                var rows = SmoothQuant.WeightRowAbsMax(w, k, n);
                 for (int j = 0; j < k; j++) weightMax[j] = MathF.Max(weightMax[j], rows[j]);
             }
-            var s = SmoothQuant.Scales(activation.Select(a => (float)a).ToArray(), weightMax, Alpha);
-            foreach (var (w, i) in values.Select((w, i) => (w, i)))
-            {
-                SmoothQuant.ScaleWeightRows(w, k, (int)weights[i].Tensor.Dims[1], s);
-                weights[i].Node.Input[1] = editor.AddInitializer(TensorData.Create<float>(weights[i].Tensor.Name + "_smoothed", w,
-                    weights[i].Tensor.Dims.ToArray()));
-            }
-            for (int input = 1; input < Math.Min(3, norm.Input.Count); input++)
-            {
-                if (norm.Input[input].Length == 0) continue;
-                var tensor = editor.FindInitializer(norm.Input[input])!;
-                var v = TensorData.Read<float>(tensor, source);
-                for (int j = 0; j < k; j++) v[j] /= s[j];
-                norm.Input[input] = editor.AddInitializer(TensorData.Create<float>(tensor.Name + "_smoothed", v, tensor.Dims.ToArray()));
-            }
+            site.Rescale(editor, source, weights, SmoothQuant.Scales(activation.Select(a => (float)a).ToArray(), weightMax, Alpha), "_smoothed");
             smoothed++;
         }
         editor.RemoveUnusedInitializers();

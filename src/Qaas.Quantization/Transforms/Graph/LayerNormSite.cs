@@ -1,0 +1,77 @@
+using Qaas.Onnx.Graph;
+using Qaas.Onnx.Io;
+using Qaas.Onnx.Proto;
+using Qaas.Onnx.Rewrite;
+using DT = Qaas.Onnx.Proto.TensorProto.Types.DataType;
+
+namespace Qaas.Quantization.Transforms.Graph;
+
+/// <summary>
+/// A LayerNormalization over the last axis whose output only MatMuls with constant weights W[K, N] read (e.g. a block's
+/// Q, K and V projections), with parameters no other node reads: dividing its scale and bias by s[j] and multiplying
+/// every weight row j by s[j] leaves the MatMul outputs unchanged, so per-channel scales can move between the
+/// activation and the weights (SmoothQuant, AWQ).
+/// </summary>
+public sealed record LayerNormSite(NodeProto Norm, IReadOnlyList<NodeProto> MatMuls)
+{
+    /// <summary>The normalized tensor the MatMuls read.</summary>
+    public string Output => Norm.Output[0];
+
+    /// <summary>The sites of <paramref name="model"/>'s main graph (constants promoted to initializers first).</summary>
+    public static IReadOnlyList<LayerNormSite> Find(ModelProto model, GraphEditor editor)
+    {
+        editor.PromoteConstantsToInitializers();
+        var view = new GraphView(model.Graph);
+        // Only parameters no other node (nor a subgraph) reads can be rescaled.
+        bool Owned(string name, int dims) => name.Length > 0 && view.ConsumersOf(name).Count == 1 && !view.IsGraphInput(name)
+            && editor.FindInitializer(name) is { DataType: (int)DT.Float } t && t.Dims.Count == dims;
+
+        var sites = new List<LayerNormSite>();
+        foreach (var norm in model.Graph.Node.Where(n => n.OpType == "LayerNormalization" && n.Domain.Length == 0))
+        {
+            var y = norm.Output[0];
+            if (norm.Input.Count < 2 || !Owned(norm.Input[1], 1) || (norm.Input.Count > 2 && norm.Input[2].Length > 0 && !Owned(norm.Input[2], 1))
+                || (Attributes.Find(norm, "axis")?.I ?? -1) != -1 || view.IsGraphOutput(y))
+                continue;
+            var consumers = view.ConsumersOf(y);
+            long channels = editor.FindInitializer(norm.Input[1])!.Dims[0];
+            if (consumers.Count > 0 && consumers.All(m => m.OpType == "MatMul" && m.Domain.Length == 0 && m.Input[0] == y
+                && Owned(m.Input[1], 2) && editor.FindInitializer(m.Input[1])!.Dims[0] == channels))
+                sites.Add(new LayerNormSite(norm, consumers));
+        }
+        return sites;
+    }
+
+    /// <summary>Each MatMul's weight [K, N] as stored now, in <see cref="MatMuls"/>' order.</summary>
+    public IReadOnlyList<(float[] Values, int N)> ReadWeights(GraphEditor editor, OnnxModel source) =>
+        MatMuls.Select(m =>
+        {
+            var tensor = editor.FindInitializer(m.Input[1])!;
+            return (TensorData.Read<float>(tensor, source), (int)tensor.Dims[1]);
+        }).ToList();
+
+    /// <summary>
+    /// Rows j of <paramref name="weights"/> (as read by <see cref="ReadWeights"/>, changed in place) times s[j], the
+    /// LayerNorm's scale and bias divided by s[j]; the new tensors are named with <paramref name="suffix"/>.
+    /// </summary>
+    public void Rescale(GraphEditor editor, OnnxModel source, IReadOnlyList<(float[] Values, int N)> weights, ReadOnlySpan<float> s,
+        string suffix)
+    {
+        int k = s.Length;
+        for (int i = 0; i < MatMuls.Count; i++)
+        {
+            var (w, n) = weights[i];
+            SmoothQuant.ScaleWeightRows(w, k, n, s);
+            var node = MatMuls[i];
+            node.Input[1] = editor.AddInitializer(TensorData.Create<float>(node.Input[1] + suffix, w, [k, n]));
+        }
+        for (int input = 1; input < Math.Min(3, Norm.Input.Count); input++)
+        {
+            if (Norm.Input[input].Length == 0) continue;
+            var tensor = editor.FindInitializer(Norm.Input[input])!;
+            var v = TensorData.Read<float>(tensor, source);
+            for (int j = 0; j < k; j++) v[j] /= s[j];
+            Norm.Input[input] = editor.AddInitializer(TensorData.Create<float>(tensor.Name + suffix, v, tensor.Dims.ToArray()));
+        }
+    }
+}
