@@ -31,16 +31,10 @@ public static class Presets
             Format = "qoperator", Transforms = [], Seed = 0,
             Nodes = new() { Include = new NodeFilter { OpTypes = ["MatMul", "Gemm"] } }, Evaluation = DefaultEvaluation,
         },
-        // Blocks of 256: ORT's int8-activation MatMulNBits kernels run fastest there (block 32 is slower than fp32 at
-        // 128 tokens); MatMulNBitsQuantizer's clip search and a block-32 vocabulary head keep the output close (bench/README.md).
-        ["w4-rtn"] = new()
-        {
-            Preset = "w4-rtn",
-            Weights = new() { Type = "int4", Granularity = "per-group", GroupSize = 256, Symmetric = true, Algorithm = "rtn" },
-            Activations = new() { Type = "none" },
-            Format = "matmulnbits", Transforms = [], Seed = 0,
-            Nodes = new() { Include = new NodeFilter { OpTypes = ["MatMul"] } }, Evaluation = DefaultEvaluation,
-        },
+        ["w4-rtn"] = W4("w4-rtn", "rtn"),
+        // The same weights, rounded with calibration: GPTQ's error feedback, or AWQ's activation-aware scales.
+        ["w4-gptq"] = W4("w4-gptq", "gptq"),
+        ["w4-awq"] = W4("w4-awq", "awq"),
         ["fp16"] = new()
         {
             Preset = "fp16",
@@ -55,5 +49,16 @@ public static class Presets
             Activations = new() { Type = "fp8e4m3fn", Calibration = "minmax", Symmetric = true },
             Format = "qdq", Transforms = [], Seed = 0, Nodes = DefaultNodes, Evaluation = DefaultEvaluation,
         },
+    };
+
+    // Blocks of 256: ORT's int8-activation MatMulNBits kernels run fastest there (block 32 is slower than fp32 at
+    // 128 tokens); MatMulNBitsQuantizer's clip search and a block-32 vocabulary head keep the output close (bench/README.md).
+    static Recipe W4(string name, string algorithm) => new()
+    {
+        Preset = name,
+        Weights = new() { Type = "int4", Granularity = "per-group", GroupSize = 256, Symmetric = true, Algorithm = algorithm },
+        Activations = new() { Type = "none" },
+        Format = "matmulnbits", Transforms = [], Seed = 0,
+        Nodes = new() { Include = new NodeFilter { OpTypes = ["MatMul"] } }, Evaluation = DefaultEvaluation,
     };
 }
