@@ -8,6 +8,7 @@ using Qaas.Onnx.Proto;
 using Qaas.Quantization.Metrics;
 using Qaas.Quantization.Pipeline;
 using Qaas.Quantization.Recipes;
+using Qaas.Quantization.Search;
 using Qaas.Quantization.WeightOnly;
 using Qaas.Runtime.Sessions;
 using Qaas.Runtime.Tensors;
@@ -48,8 +49,10 @@ public sealed class TransformerW4Benchmark : IBenchmark
         foreach (var (label, recipe, options) in variants)
         {
             var sw = Stopwatch.StartNew();
-            var calibration = recipe.Weights!.Algorithm is "awq" or "gptq" ? Calibration(o) : null;
-            var quantized = MatMulNBitsQuantizer.Quantize(OnnxModel.FromProto(fp32), recipe, options, calibration: calibration).Model;
+            var calibration = recipe.Weights!.Algorithm is "awq" or "gptq" || recipe.MixedPrecision is not null ? Calibration(o) : null;
+            var quantized = recipe.MixedPrecision is not null
+                ? MixedPrecisionSearch.Quantize(OnnxModel.FromProto(fp32), recipe, calibration!).Model
+                : MatMulNBitsQuantizer.Quantize(OnnxModel.FromProto(fp32), recipe, options, calibration: calibration).Model;
             double quantizeSeconds = sw.Elapsed.TotalSeconds;
             var bytes = quantized.ToByteArray();
             using var session = InferenceSession.Create(bytes, SessionOptions());
@@ -85,7 +88,8 @@ public sealed class TransformerW4Benchmark : IBenchmark
     }
 
     /// <summary>"b128+clip+fuse+acc0+head32+x=logits+awq": block size, then any of clip, fuse, acc{level}, head{block},
-    /// x={excluded node}, and the algorithm awq or gptq (calibrated on <see cref="Calibration"/>); unnamed switches are off.</summary>
+    /// x={excluded node}, the algorithm awq or gptq (calibrated on <see cref="Calibration"/>), and mix{ratio}: int4/int8
+    /// mixed precision within that share of the fp32 tensor bytes (default options); unnamed switches are off.</summary>
     private static (string, Recipe, MatMulNBitsOptions) Variant(string spec, Recipe preset)
     {
         var parts = spec.Split('+');
@@ -93,6 +97,15 @@ public sealed class TransformerW4Benchmark : IBenchmark
         long level = parts.FirstOrDefault(p => p.StartsWith("acc")) is { } acc ? long.Parse(acc[3..]) : 4;
         string algorithm = parts.FirstOrDefault(p => p is "awq" or "gptq") ?? "rtn";
         var recipe = preset with { Weights = preset.Weights! with { GroupSize = block, Algorithm = algorithm } };
+        if (parts.FirstOrDefault(p => p.StartsWith("mix")) is { } mix)
+            recipe = recipe with
+            {
+                MixedPrecision = new MixedPrecisionSpec
+                {
+                    Candidates = ["int4", "int8"], Objective = "size",
+                    Budget = new BudgetSpec { SizeRatio = double.Parse(mix[3..], System.Globalization.CultureInfo.InvariantCulture) },
+                },
+            };
         var excluded = parts.Where(p => p.StartsWith("x=")).Select(p => p[2..]).ToList();
         if (excluded.Count > 0)
             recipe = recipe with { Nodes = recipe.Nodes! with { Exclude = new NodeFilter { Names = excluded } } };

@@ -15,12 +15,16 @@ public static class Quantizers
     /// <summary>Static activation quantization needs activation ranges, hence calibration samples.</summary>
     public static bool NeedsCalibration(Recipe recipe) =>
         recipe.Weights?.Algorithm is "gptq" or "awq" // GPTQ's Hessians and AWQ's scales come from the MatMuls' inputs
+        || recipe.MixedPrecision is not null // its sensitivities are measured on calibration samples
         || (!IsFloatConversion(recipe) && recipe.Format != "matmulnbits" && recipe.Activations?.Type is not ("none" or "dynamic")
             && recipe.Weights?.Type is not ("int3" or "nf4" or "fp4e2m1"));
 
     public static QuantizedModel Run(OnnxModel model, Recipe recipe, SampleFeed? calibration, IProgress<double>? progress, CancellationToken ct)
     {
         if (IsFloatConversion(recipe)) return Float16Converter.Quantize(model, recipe, ct);
+        if (recipe.Format == "matmulnbits" && recipe.MixedPrecision is not null)
+            return MixedPrecisionSearch.Quantize(model, recipe,
+                calibration ?? throw new ArgumentException("mixed precision needs calibration samples", nameof(calibration)), progress, ct);
         if (recipe.Format == "matmulnbits") return MatMulNBitsQuantizer.Quantize(model, recipe, MatMulNBitsOptions.Default, ct, calibration);
         if (recipe.Activations?.Type == "dynamic") return DynamicQuantizer.Quantize(model, recipe, ct);
         if (recipe.Weights?.Type is "int3" or "nf4" or "fp4e2m1") return CodedWeightQuantizer.Quantize(model, recipe, ct);

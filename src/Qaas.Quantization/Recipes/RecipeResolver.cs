@@ -29,7 +29,7 @@ public static class RecipeResolver
         Activations = Merge(p.Activations, r.Activations),
         Format = r.Format ?? p.Format,
         Transforms = r.Transforms ?? p.Transforms,
-        MixedPrecision = r.MixedPrecision ?? p.MixedPrecision,
+        MixedPrecision = Merge(p.MixedPrecision, r.MixedPrecision),
         Acceptance = r.Acceptance ?? p.Acceptance,
         Seed = r.Seed ?? p.Seed,
         Nodes = r.Nodes ?? p.Nodes,
@@ -51,6 +51,17 @@ public static class RecipeResolver
         Calibration = r.Calibration ?? p.Calibration,
         Percentile = r.Percentile ?? p.Percentile,
         Symmetric = r.Symmetric ?? p.Symmetric,
+    };
+
+    static MixedPrecisionSpec? Merge(MixedPrecisionSpec? p, MixedPrecisionSpec? r) => r is null ? p : p is null ? r : new()
+    {
+        Candidates = r.Candidates ?? p.Candidates,
+        Objective = r.Objective ?? p.Objective,
+        Budget = r.Budget is null ? p.Budget : p.Budget is null ? r.Budget : new()
+        {
+            SizeRatio = r.Budget.SizeRatio ?? p.Budget.SizeRatio,
+            LatencyRatio = r.Budget.LatencyRatio ?? p.Budget.LatencyRatio,
+        },
     };
 
     static EvaluationSpec? Merge(EvaluationSpec? p, EvaluationSpec? r) => r is null ? p : p is null ? r : new()

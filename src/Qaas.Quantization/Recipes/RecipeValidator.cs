@@ -58,8 +58,8 @@ public static class RecipeValidator
                     Add($"{field}.transforms[{i}]", $"'{t}' is not available yet in this version");
             }
 
-        if (r.MixedPrecision is not null)
-            Add($"{field}.mixedPrecision", "mixed-precision search is not available yet in this version");
+        if (r.MixedPrecision is { } mp)
+            CheckMixedPrecision(r, mp, $"{field}.mixedPrecision", Add);
 
         if (r.Evaluation is { } e)
         {
@@ -76,6 +76,29 @@ public static class RecipeValidator
 
         if (errors.Count == 0) CheckCombination(r, field, Add);
         return errors.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray());
+    }
+
+    // Only the size objective over MatMulNBits bit widths is built; its noise model assumes round-to-nearest weights.
+    static void CheckMixedPrecision(Recipe r, MixedPrecisionSpec mp, string field, Action<string, string> add)
+    {
+        if (mp.Objective is not ("size" or "latency"))
+            add($"{field}.objective", $"'{mp.Objective}' is not one of: size, latency");
+        else if (mp.Objective == "latency")
+            add($"{field}.objective", "'latency' is not available yet in this version; use 'size'");
+        if (r.Format != "matmulnbits")
+            add($"{field}", "mixed precision chooses MatMulNBits bit widths: it needs format 'matmulnbits' (e.g. preset w4-rtn)");
+        if (r.Weights?.Algorithm is { } a && a != "rtn")
+            add($"{field}", $"mixed precision rounds to nearest; weights.algorithm '{a}' cannot be combined with it");
+        if (mp.Candidates is not { Count: > 0 } candidates)
+            add($"{field}.candidates", "name at least one weight type (int2, int4, int8)");
+        else
+            for (int i = 0; i < candidates.Count; i++)
+                if (candidates[i] is not ("int2" or "int4" or "int8" or "uint4" or "uint8"))
+                    add($"{field}.candidates[{i}]", $"'{candidates[i]}' is not a MatMulNBits type (int2, int4, int8)");
+        if (mp.Budget?.SizeRatio is not { } ratio)
+            add($"{field}.budget.sizeRatio", "the size objective needs budget.sizeRatio (weights' bytes / their fp32 bytes)");
+        else if (ratio is <= 0 or > 1)
+            add($"{field}.budget.sizeRatio", $"{ratio} must be in (0, 1]");
     }
 
     static void CheckCombination(Recipe r, string field, Action<string, string> add)

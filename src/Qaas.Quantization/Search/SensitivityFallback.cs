@@ -44,13 +44,12 @@ public static class SensitivityFallback
         if (!limits.Any || full.Nodes.Count == 0)
             return Done(new FallbackResult(full, [], new Dictionary<string, double>(), null, null, true), progress);
 
-        var runtime = new EvaluationRuntime(options.Threads);
-        var externalData = model.Files is null ? null : Path.GetDirectoryName(model.Files.MainFile);
-        InferenceSession Open(ModelProto proto) => InferenceSession.Create(proto.ToByteArray(), runtime.SessionOptions(externalData));
+        using var sessions = new CandidateSessions(model, options.Threads);
+        var reference = sessions.Reference;
+        InferenceSession Open(ModelProto proto) => sessions.Open(proto);
         QuantizedModel QuantizeKeeping(IEnumerable<string> keep) => StaticQdqQuantizer.Quantize(model, recipe, calibration, null,
             cancellationToken, new StaticQdqOptions(keep.ToHashSet(StringComparer.Ordinal), ranges, means, absMax));
 
-        using var reference = Open(model.Proto);
         (bool Held, double Sqnr) Check(QuantizedModel q)
         {
             using var candidate = Open(q.Model);

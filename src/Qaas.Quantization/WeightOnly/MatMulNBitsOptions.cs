@@ -13,4 +13,10 @@ namespace Qaas.Quantization.WeightOnly;
 public sealed record MatMulNBitsOptions(long AccuracyLevel = 4, bool ClipSearch = true, bool FuseSharedInput = true, int? HeadBlockSize = 32)
 {
     public static MatMulNBitsOptions Default { get; } = new();
+
+    /// <summary>
+    /// Bits of each selected MatMul (a mixed-precision allocation); null for a MatMul keeps it in fp32. Unset: the
+    /// recipe's weight type everywhere.
+    /// </summary>
+    public Func<WeightedMatMul, int?>? BitsOf { get; init; }
 }

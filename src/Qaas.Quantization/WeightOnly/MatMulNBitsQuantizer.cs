@@ -67,21 +67,28 @@ public static class MatMulNBitsQuantizer
         foreach (var m in matMuls)
         {
             ct.ThrowIfCancellationRequested();
-            int block = IsHead(m, graphOutputs) && options.HeadBlockSize is { } head ? Math.Min(head, blockSize) : blockSize;
+            int mBits = bits;
+            if (options.BitsOf is { } bitsOf)
+            {
+                if (bitsOf(m) is not { } chosen)
+                    continue;
+                mBits = chosen;
+            }
+            int block = BlockOf(m, blockSize, options, graphOutputs);
             double[]? hessian = null;
             if (hessians is not null && (hessian = m.Scope.IsMain ? hessians.For(m.Input) : null) is null)
                 withoutHessian++;
             // GPTQ's result depends on the input too: a weight shared by MatMuls with different inputs is quantized per input.
-            var weight = captured.For(m, hessian is null ? $"{block}" : $"{block}/{m.Input}", editor =>
+            var weight = captured.For(m, hessian is null ? $"{mBits}/{block}" : $"{mBits}/{block}/{m.Input}", editor =>
             {
                 var w = m.ReadWeight(model);
                 var packed = hessian is not null
-                    ? MatMulNBitsPacker.PackQuantized(Gptq.Quantize(w, m.K, m.N, hessian, bits, block, symmetric), bits, block)
-                    : Rounded(w, m.K, m.N, bits, block, symmetric, options.ClipSearch, awqRowWeights?.GetValueOrDefault(m.Node.Output[0]));
+                    ? MatMulNBitsPacker.PackQuantized(Gptq.Quantize(w, m.K, m.N, hessian, mBits, block, symmetric), mBits, block)
+                    : Rounded(w, m.K, m.N, mBits, block, symmetric, options.ClipSearch, awqRowWeights?.GetValueOrDefault(m.Node.Output[0]));
                 return Store(editor, m.WeightName, packed, WeightError.Relative(w, MatMulNBitsPacker.Dequantize(packed)));
             });
             Replace(editors.Of(m.Scope.Graph), m, weight, m.ReadGemmBias(model), options.AccuracyLevel);
-            reports.Add(new NodeReport(m.ReportName, m.Node.OpType, type, bits, null, weight.Error));
+            reports.Add(new NodeReport(m.ReportName, m.Node.OpType, mBits == bits ? type : TypeWithBits(type, mBits), mBits, null, weight.Error));
         }
         if (withoutHessian > 0)
             warnings.Add($"{withoutHessian} MatMul(s) inside If/Loop/Scan subgraphs have no calibration inputs to measure, so GPTQ " +
@@ -115,7 +122,7 @@ public static class MatMulNBitsQuantizer
             nameof(calibration));
         var graphOutputs = model.Proto.Graph.Output.Select(o => o.Name).ToHashSet();
         var blocks = WeightedMatMuls.FindAll(model.Proto.Graph, recipe.Nodes).Where(m => m.Scope.IsMain)
-            .ToDictionary(m => m.Node.Output[0], m => IsHead(m, graphOutputs) && options.HeadBlockSize is { } head ? Math.Min(head, blockSize) : blockSize);
+            .ToDictionary(m => m.Node.Output[0], m => BlockOf(m, blockSize, options, graphOutputs));
         var outcome = AwqScaling.Apply(model, feed, node =>
         {
             // A MatMul the recipe leaves out stays float: no rounding error to weigh.
@@ -154,6 +161,13 @@ public static class MatMulNBitsQuantizer
             TensorData.Create<byte>($"{prefix}_zero_points", packed.ZeroPoints, [packed.ZeroPoints.Length]));
         return new StoredWeight(packed, b, scales, zeroPoints, error);
     }
+
+    /// <summary>The block size a MatMul gets: the recipe's, or the finer head block for a MatMul that writes a graph output.</summary>
+    public static int BlockOf(WeightedMatMul m, int blockSize, MatMulNBitsOptions options, HashSet<string> graphOutputs) =>
+        IsHead(m, graphOutputs) && options.HeadBlockSize is { } head ? Math.Min(head, blockSize) : blockSize;
+
+    /// <summary>"int4" with 8 bits is "int8", "uint4" is "uint8".</summary>
+    private static string TypeWithBits(string type, int bits) => type.StartsWith('u') ? $"uint{bits}" : $"int{bits}";
 
     // Only a main-graph output is the model's: a subgraph's outputs feed its If, Loop or Scan.
     private static bool IsHead(WeightedMatMul m, HashSet<string> graphOutputs) =>

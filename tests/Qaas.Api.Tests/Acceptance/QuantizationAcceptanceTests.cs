@@ -164,6 +164,25 @@ public sealed class QuantizationAcceptanceTests(QaasService service) : IClassFix
         Assert.Contains(quantized.Graph.Node, n => n.OpType == "MatMulNBits");
     }
 
+    [Fact]
+    public async Task Transformer_mixed_precision_job_splits_int4_and_int8_within_the_budget_and_reports_it()
+    {
+        var original = TransformerModelBuilder.Build(TransformerOptions.Small);
+        using var client = service.Client();
+        var model = await client.UploadModelAsync(original.ToByteArray(), "transformer-small-mixed");
+
+        const string recipe = """{"preset":"mixed-size","mixedPrecision":{"budget":{"sizeRatio":0.4}}}""";
+        var done = await RunJobAsync(client, $$$"""
+            {"modelId":"{{{model.Str("id")}}}","recipe":{{{recipe}}},"inputShapes":{"{{{TransformerModelBuilder.InputName}}}":[1,16]}}
+            """);
+        var report = await client.GetStringAsync($"/v1/jobs/{done.Str("id")}/artifacts/report.json");
+        Assert.Contains("Mixed precision:", report);
+        Assert.Contains("\"sensitivity\"", report);
+        var quantized = OnnxModel.Load(new MemoryStream(await client.GetByteArrayAsync($"/v1/jobs/{done.Str("id")}/artifacts/model.onnx"))).Proto;
+        var bits = quantized.Graph.Node.Where(n => n.OpType == "MatMulNBits").Select(n => n.Attribute.Single(a => a.Name == "bits").I).ToHashSet();
+        Assert.Equal([4L, 8L], bits.Order());
+    }
+
     /// <summary>
     /// The direction classifier uploaded with rendered-text calibration and evaluation sets, quantized by a job whose
     /// request also holds <paramref name="quantization"/> (a "preset" or "recipe" member); returns the finished job.

@@ -16,6 +16,15 @@ public class RecipeResolverTests
     }
 
     [Fact]
+    public void A_mixed_precision_budget_overrides_the_presets_and_keeps_its_candidates()
+    {
+        var r = RecipeResolver.Resolve(RecipeJson.Parse("""{"preset":"mixed-size","mixedPrecision":{"budget":{"sizeRatio":0.4}}}"""));
+        Assert.Equal(0.4, r.MixedPrecision!.Budget!.SizeRatio);
+        Assert.Equal(["int4", "int8"], r.MixedPrecision.Candidates!);
+        Assert.Equal("size", r.MixedPrecision.Objective);
+    }
+
+    [Fact]
     public void Every_preset_resolves_to_a_valid_recipe()
     {
         foreach (var name in Presets.All.Keys)
@@ -45,6 +54,10 @@ public class RecipeResolverTests
     [InlineData("""{"preset":"fp8-e4m3","transforms":["bias-correction"]}""", "recipe.transforms")]
     [InlineData("""{"preset":"w4-rtn","transforms":["cross-layer-equalization"]}""", "recipe.transforms")]
     [InlineData("""{"mixedPrecision":{"objective":"size"}}""", "recipe.mixedPrecision")]
+    [InlineData("""{"preset":"w4-rtn","mixedPrecision":{"objective":"latency","candidates":["int4"],"budget":{"sizeRatio":0.3}}}""", "recipe.mixedPrecision.objective")]
+    [InlineData("""{"preset":"w4-rtn","mixedPrecision":{"objective":"size","candidates":["fp16"],"budget":{"sizeRatio":0.3}}}""", "recipe.mixedPrecision.candidates[0]")]
+    [InlineData("""{"preset":"w4-rtn","mixedPrecision":{"objective":"size","candidates":["int4"],"budget":{"sizeRatio":1.5}}}""", "recipe.mixedPrecision.budget.sizeRatio")]
+    [InlineData("""{"preset":"mixed-size","weights":{"algorithm":"gptq"}}""", "recipe.mixedPrecision")]
     [InlineData("""{"preset":"w4-rtn","weights":{"type":"fp8e4m3fn"}}""", "recipe.weights.type")]
     [InlineData("""{"preset":"w4-rtn","format":"qdq"}""", "recipe.format")]
     [InlineData("""{"activations":{"type":"dynamic"},"weights":{"type":"int4"}}""", "recipe.weights.type")]

@@ -1,0 +1,110 @@
+using Qaas.Onnx.Graph;
+using Qaas.Onnx.Io;
+using Qaas.Quantization.Pipeline;
+using Qaas.Quantization.Recipes;
+using Qaas.Quantization.WeightOnly;
+
+namespace Qaas.Quantization.Search;
+
+/// <summary>
+/// "mixedPrecision" with objective "size" for MatMulNBits weights: bits per MatMul from the recipe's candidates so that
+/// the model's weights fit sizeRatio of their fp32 bytes with the least output error. HAWQ-style (Dong et al. 2019):
+/// each MatMul's sensitivity is measured, here directly, as the output noise (1 / SQNR) with only that MatMul quantized
+/// at the fewest bits, on a few calibration samples; the noise at b more bits is taken as 4^-b of it (uniform rounding
+/// noise scales with the step squared), and the noises of different MatMuls add. Allocation is a multiple-choice
+/// knapsack, solved greedily: from all-fewest-bits, take the upgrade with the most noise removed per byte added while
+/// it fits, which is optimal when each MatMul's noise is convex in its bytes, as 4^-b is.
+/// </summary>
+public static class MixedPrecisionSearch
+{
+    /// <param name="recipe">A resolved recipe with format "matmulnbits" and a "size" mixedPrecision.</param>
+    public static QuantizedModel Quantize(OnnxModel model, Recipe recipe, SampleFeed calibration, IProgress<double>? progress = null,
+        CancellationToken cancellationToken = default, SensitivityFallbackOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(calibration);
+        var spec = recipe.MixedPrecision ?? throw new ArgumentException("The recipe has no mixedPrecision section.", nameof(recipe));
+        double ratio = spec.Budget?.SizeRatio ?? throw new ArgumentException("mixedPrecision needs budget.sizeRatio.", nameof(recipe));
+        var bits = (spec.Candidates ?? []).Select(c => MatMulNBitsQuantizer.BitsOf(c)
+            ?? throw new ArgumentException($"MatMulNBits cannot store '{c}' weights.", nameof(recipe))).Distinct().Order().ToArray();
+        if (bits.Length == 0)
+            throw new ArgumentException("mixedPrecision needs at least one candidate type.", nameof(recipe));
+        options ??= new SensitivityFallbackOptions();
+        var quantizerOptions = MatMulNBitsOptions.Default;
+        int blockSize = recipe.Weights?.GroupSize ?? 32;
+        bool symmetric = recipe.Weights?.Symmetric ?? false;
+        var graphOutputs = model.Proto.Graph.Output.Select(o => o.Name).ToHashSet();
+
+        // The weights the search allocates: main-graph MatMuls (subgraph inputs cannot be run alone), one entry per
+        // stored weight; a MatMul inside a subgraph gets the fewest bits.
+        var matMuls = WeightedMatMuls.FindAll(model.Proto.Graph, recipe.Nodes);
+        var layers = matMuls.Where(m => m.Scope.IsMain).GroupBy(m => m.WeightName).Select(g => g.First()).ToList();
+        QuantizedModel Run(Func<WeightedMatMul, int?> bitsOf) =>
+            MatMulNBitsQuantizer.Quantize(model, recipe, quantizerOptions with { BitsOf = bitsOf }, cancellationToken);
+        if (layers.Count == 0)
+            return Run(_ => bits[0]);
+
+        using var sessions = new CandidateSessions(model, options.Threads);
+        var outputs = new ReferenceOutputs(sessions.Reference, calibration.Samples().Take(Math.Max(1, options.SensitivitySamples)).ToList(), cancellationToken);
+
+        var noise = new double[layers.Count];
+        for (int i = 0; i < layers.Count; i++)
+        {
+            var only = layers[i].WeightName;
+            using var candidate = sessions.Open(Run(m => m.WeightName == only ? bits[0] : null).Model);
+            noise[i] = Math.Pow(10, -outputs.MinSqnrDb(candidate, cancellationToken) / 10);
+            progress?.Report(0.9 * (i + 1) / layers.Count);
+        }
+
+        long total = model.Proto.Graph.Initializer.Sum(t => TensorLayout.ByteSize(t) ?? 0);
+        long budget = (long)(ratio * total);
+        long Bytes(int layer, int b) => PackedBytes(layers[layer], b, MatMulNBitsQuantizer.BlockOf(layers[layer], blockSize, quantizerOptions, graphOutputs), symmetric);
+        long fixedBytes = total - layers.Sum(m => TensorLayout.ByteSize(m.Weight) ?? 0);
+        var level = new int[layers.Count]; // index into bits
+        long size = fixedBytes + Enumerable.Range(0, layers.Count).Sum(i => Bytes(i, bits[0]));
+        while (true)
+        {
+            int best = -1;
+            double bestGain = 0;
+            long bestCost = 0;
+            for (int i = 0; i < layers.Count; i++)
+            {
+                if (level[i] + 1 >= bits.Length) continue;
+                long cost = Bytes(i, bits[level[i] + 1]) - Bytes(i, bits[level[i]]);
+                if (size + cost > budget) continue;
+                double removed = noise[i] * (Math.Pow(4, bits[0] - bits[level[i]]) - Math.Pow(4, bits[0] - bits[level[i] + 1]));
+                double gain = removed / Math.Max(1, cost);
+                if (gain > bestGain) (best, bestGain, bestCost) = (i, gain, cost);
+            }
+            if (best < 0) break;
+            level[best]++;
+            size += bestCost;
+        }
+
+        var chosen = layers.Select((m, i) => (m.WeightName, Bits: bits[level[i]], Noise: noise[i])).ToDictionary(c => c.WeightName);
+        var result = Run(m => chosen.TryGetValue(m.WeightName, out var c) ? c.Bits : bits[0]);
+        var nodes = result.Nodes.Select(n =>
+            matMuls.FirstOrDefault(m => m.ReportName == n.Name) is { } m && chosen.TryGetValue(m.WeightName, out var c)
+                ? n with { Sensitivity = Math.Round(c.Noise, 8) }
+                : n).ToList();
+        var warnings = result.Warnings.ToList();
+        var counts = string.Join(", ", bits.Select(b => $"{level.Count(l => bits[l] == b)} at {b} bits"));
+        double reached = (double)size / Math.Max(1, total);
+        warnings.Add(size <= budget
+            ? $"Mixed precision: {counts} of {layers.Count} MatMul weights; weights take {reached:F3}x their fp32 bytes (budget {ratio:F3}x)."
+            : $"Mixed precision: the size budget {ratio:F3}x cannot be met; even with every MatMul at {bits[0]} bits the weights " +
+              $"take {reached:F3}x their fp32 bytes (the other tensors stay fp32).");
+        progress?.Report(1.0);
+        return result with { Nodes = nodes, Warnings = warnings };
+    }
+
+    /// <summary>MatMulNBits bytes of one weight: packed values, a float scale per block and column, and packed zero points.</summary>
+    private static long PackedBytes(WeightedMatMul m, int bits, int block, bool symmetric)
+    {
+        long blocks = (m.K + block - 1) / block;
+        long values = m.N * blocks * (block * bits / 8);
+        long scales = m.N * blocks * sizeof(float);
+        long zeroPoints = symmetric ? 0 : m.N * ((blocks * bits + 7) / 8);
+        return values + scales + zeroPoints;
+    }
+}
