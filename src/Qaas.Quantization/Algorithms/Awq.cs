@@ -22,8 +22,16 @@ public static class Awq
     /// <summary>Grid points for alpha, as in the paper.</summary>
     public const int GridSize = 20;
 
+    /// <summary>
+    /// Columns of a weight the loss is measured on: rounding works column by column (blocks run along K), so the error
+    /// of an evenly strided subset of columns is exactly theirs, and a wide weight (an MLP's up projection, a
+    /// vocabulary head) costs the search no more than a narrow one.
+    /// </summary>
+    public const int MaxColumns = 512;
+
     /// <param name="Scales">s[j] for each input channel j: multiply weight row j by it, divide activation channel j.</param>
-    /// <param name="Loss">The chosen scales' squared output error on the calibration rows.</param>
+    /// <param name="Loss">The chosen scales' squared output error on the calibration rows (over at most
+    /// <see cref="MaxColumns"/> columns of each weight).</param>
     /// <param name="RoundingLoss">The same for plain rounding (alpha = 0).</param>
     public sealed record Result(float[] Scales, double Alpha, double Loss, double RoundingLoss);
 
@@ -37,6 +45,7 @@ public static class Awq
         int k = meanAbs.Length;
         if (k == 0 || rows.Length % k != 0)
             throw new ArgumentException($"{rows.Length} values are not whole rows of {k} channels.", nameof(rows));
+        weights = weights.Select(w => Columns(w.Values, k, w.N, MaxColumns)).ToList();
         var references = weights.Select(w => MatMul(rows, k, w.Values, w.N)).ToList();
         var magnitude = meanAbs.ToArray();
         var scaledRows = new float[rows.Length];
@@ -82,6 +91,18 @@ public static class Awq
         for (int j = 0; j < s.Length; j++)
             s[j] = s[j] > 0 ? s[j] / norm : 1f;
         return s;
+    }
+
+    /// <summary>Every ceil(n / max)-th column of W[K, n], or W itself when it has at most max columns.</summary>
+    private static (float[] Values, int N) Columns(float[] w, int k, int n, int max)
+    {
+        if (n <= max) return (w, n);
+        int stride = (n + max - 1) / max, kept = (n + stride - 1) / stride;
+        var subset = new float[(long)k * kept];
+        for (int j = 0; j < k; j++)
+            for (int c = 0; c < kept; c++)
+                subset[j * kept + c] = w[j * n + c * stride];
+        return (subset, kept);
     }
 
     /// <summary>X[R, K] W[K, N], rows in parallel blocks that share each weight row while it is in cache.</summary>

@@ -25,7 +25,7 @@ public static class Quantizers
         if (recipe.Format == "matmulnbits" && recipe.MixedPrecision is not null)
             return MixedPrecisionSearch.Quantize(model, recipe,
                 calibration ?? throw new ArgumentException("mixed precision needs calibration samples", nameof(calibration)), progress, ct);
-        if (recipe.Format == "matmulnbits") return MatMulNBitsQuantizer.Quantize(model, recipe, MatMulNBitsOptions.Default, ct, calibration);
+        if (recipe.Format == "matmulnbits") return MatMulNBitsQuantizer.Quantize(model, recipe, MatMulNBitsOptions.Default, ct, calibration, progress);
         if (recipe.Activations?.Type == "dynamic") return DynamicQuantizer.Quantize(model, recipe, ct);
         if (recipe.Weights?.Type is "int3" or "nf4" or "fp4e2m1") return CodedWeightQuantizer.Quantize(model, recipe, ct);
         var feed = calibration ?? throw new ArgumentException("static quantization needs calibration samples", nameof(calibration));

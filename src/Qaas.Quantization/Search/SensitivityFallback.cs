@@ -38,7 +38,7 @@ public static class SensitivityFallback
         // The transforms' statistics are measured once too.
         var means = new Dictionary<string, double[]>(StringComparer.Ordinal);
         var absMax = new Dictionary<string, double[]>(StringComparer.Ordinal);
-        var full = StaticQdqQuantizer.Quantize(model, recipe, calibration, progress is null ? null : new Scaled(progress, 0, 0.3),
+        var full = StaticQdqQuantizer.Quantize(model, recipe, calibration, ProgressRange.Of(progress, 0, 0.3),
             cancellationToken, new StaticQdqOptions(Ranges: ranges, ChannelMeans: means, ChannelAbsMax: absMax));
         var limits = AcceptanceLimits.From(recipe.Acceptance);
         if (!limits.Any || full.Nodes.Count == 0)
@@ -124,10 +124,5 @@ public static class SensitivityFallback
     {
         progress?.Report(1.0);
         return result;
-    }
-
-    private sealed class Scaled(IProgress<double> inner, double from, double share) : IProgress<double>
-    {
-        public void Report(double value) => inner.Report(from + value * share);
     }
 }

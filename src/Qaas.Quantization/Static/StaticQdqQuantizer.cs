@@ -74,7 +74,7 @@ public static class StaticQdqQuantizer
         var opset = QdqOpset.Prepare(proto, needed, settings.IsFloat8, warnings);
 
         var working = OnnxModel.FromProto(proto, model.Files, validate: false);
-        var calibrationProgress = progress is null ? null : new ScaledProgress(progress, CalibrationShare);
+        var calibrationProgress = ProgressRange.Of(progress, 0, CalibrationShare);
         var observed = QdqPlacement.ActivationTensors(plans, includeOutputs: !settings.IsFloat8);
         var ranges = Cached(observed, options?.Ranges,
             () => CalibrationRunner.Run(working, observed, calibration, settings.Activations, cancellationToken, calibrationProgress));
@@ -159,11 +159,5 @@ public static class StaticQdqQuantizer
         foreach (var p in plans.Where(p => p.OutputSharesInputParams))
             effective[p.OutputTensor] = effective[p.InputTensors[0]];
         return effective;
-    }
-
-    /// <summary>Forwards progress scaled into [0, share], synchronously (Progress&lt;T&gt; would post and could reorder).</summary>
-    private sealed class ScaledProgress(IProgress<double> inner, double share) : IProgress<double>
-    {
-        public void Report(double value) => inner.Report(value * share);
     }
 }

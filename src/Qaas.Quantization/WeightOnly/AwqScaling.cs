@@ -32,8 +32,9 @@ public static class AwqScaling
     public sealed record Outcome(OnnxModel Model, int Scaled, int Sites, IReadOnlyDictionary<string, float[]> RowWeights);
 
     /// <param name="roundingFor">The rounding the quantizer will apply to a MatMul's weight.</param>
+    /// <param name="progress">Share done: a fifth for the calibration sweep, the rest site by site.</param>
     public static Outcome Apply(OnnxModel model, SampleFeed calibration, Func<NodeProto, Rounding> roundingFor,
-        CancellationToken cancellationToken = default)
+        IProgress<double>? progress = null, CancellationToken cancellationToken = default)
     {
         var proto = model.Proto.Clone();
         var editor = new GraphEditor(proto);
@@ -43,9 +44,11 @@ public static class AwqScaling
             return new Outcome(model, 0, 0, rowWeights);
         var working = OnnxModel.FromProto(proto, model.Files, validate: false);
         var tokens = Tokens(working, editor, sites, calibration, cancellationToken);
-        int scaled = 0;
+        progress?.Report(0.2);
+        int scaled = 0, done = 0;
         foreach (var site in sites)
         {
+            progress?.Report(0.2 + 0.8 * done++ / sites.Count);
             if (!tokens.TryGetValue(site.Output, out var t) || t.Count == 0)
                 continue;
             var weights = site.ReadWeights(editor, model);

@@ -36,8 +36,9 @@ public static class MatMulNBitsQuantizer
 
     /// <param name="calibration">Samples whose MatMul inputs give GPTQ its Hessians and AWQ its scales; needed for
     /// weights.algorithm "gptq" and "awq".</param>
+    /// <param name="progress">Share done, 0 to 1: AWQ's search takes the first half when asked for, then weight by weight.</param>
     public static QuantizedModel Quantize(OnnxModel model, Recipe resolvedRecipe, MatMulNBitsOptions options, CancellationToken ct = default,
-        SampleFeed? calibration = null)
+        SampleFeed? calibration = null, IProgress<double>? progress = null)
     {
         var weights = resolvedRecipe.Weights ?? throw new ArgumentException("The recipe has no weights section.", nameof(resolvedRecipe));
         var type = weights.Type ?? "int4";
@@ -51,7 +52,9 @@ public static class MatMulNBitsQuantizer
         var warnings = new List<string>();
         IReadOnlyDictionary<string, float[]>? awqRowWeights = null;
         if (weights.Algorithm == "awq")
-            (model, _, _, awqRowWeights) = AwqScaled(model, resolvedRecipe, calibration, blockSize, options, bits, symmetric, warnings, ct);
+            (model, _, _, awqRowWeights) = AwqScaled(model, resolvedRecipe, calibration, blockSize, options, bits, symmetric, warnings,
+                ProgressRange.Of(progress, 0, 0.5), ct);
+        double start = weights.Algorithm == "awq" ? 0.5 : 0;
 
         var proto = model.Proto.Clone();
         var editors = new ScopedEditors(proto);
@@ -63,10 +66,11 @@ public static class MatMulNBitsQuantizer
         if (hessians is not null && calibration!.Synthetic)
             warnings.Add("GPTQ's Hessians came from synthetic inputs generated from the model's input specs; with real " +
                 "calibration data it fits the weights to the inputs the model will see.");
-        int withoutHessian = 0;
+        int withoutHessian = 0, done = 0;
         foreach (var m in matMuls)
         {
             ct.ThrowIfCancellationRequested();
+            progress?.Report(start + (1 - start) * done++ / matMuls.Count);
             int mBits = bits;
             if (options.BitsOf is { } bitsOf)
             {
@@ -100,6 +104,7 @@ public static class MatMulNBitsQuantizer
             editors.Main.EnsureOpset(Domain, 1);
             editors.Tidy(options.FuseSharedInput ? editor => SharedInputFusion.Fuse(editor) : null);
         }
+        progress?.Report(1.0);
         return new QuantizedModel(proto, reports, warnings, Simulated: false);
     }
 
@@ -116,7 +121,7 @@ public static class MatMulNBitsQuantizer
     /// blocks' ranges onto the scaled-up salient rows.
     /// </summary>
     private static AwqScaling.Outcome AwqScaled(OnnxModel model, Recipe recipe, SampleFeed? calibration, int blockSize, MatMulNBitsOptions options,
-        int bits, bool symmetric, List<string> warnings, CancellationToken ct)
+        int bits, bool symmetric, List<string> warnings, IProgress<double>? progress, CancellationToken ct)
     {
         var feed = calibration ?? throw new ArgumentException("AWQ needs calibration samples: its scales come from the MatMuls' inputs.",
             nameof(calibration));
@@ -129,7 +134,7 @@ public static class MatMulNBitsQuantizer
             if (!blocks.TryGetValue(node.Output[0], out int block))
                 return (w, _, _, _) => w;
             return (w, k, n, h) => MatMulNBitsPacker.Dequantize(Rounded(w, k, n, bits, block, symmetric, options.ClipSearch, h));
-        }, ct);
+        }, progress, ct);
         if (outcome.Sites == 0)
             warnings.Add("AWQ found no LayerNormalization feeding MatMuls whose scales it could fold: the weights were rounded to nearest.");
         if (feed.Synthetic)

@@ -55,6 +55,23 @@ public class AwqQuantizerTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Progress_climbs_through_the_search_and_the_rounding_to_one()
+    {
+        var seen = new List<double>();
+        MatMulNBitsQuantizer.Quantize(OnnxModel.FromProto(SalientBlock()), W4("awq"), MatMulNBitsOptions.Default,
+            calibration: Inputs(2, 1), progress: new Recorder(seen));
+        Assert.Contains(seen, p => p > 0 && p < 0.5); // the AWQ search
+        Assert.Contains(seen, p => p >= 0.5 && p < 1); // the rounding
+        Assert.Equal(1.0, seen[^1]);
+        Assert.Equal(seen.Order(), seen);
+    }
+
+    private sealed class Recorder(List<double> seen) : IProgress<double>
+    {
+        public void Report(double value) => seen.Add(value);
+    }
+
+    [Fact]
     public void Awq_on_the_test_transformer_runs_in_onnx_runtime_and_is_no_worse_than_rounding()
     {
         var o = TransformerOptions.Small;
