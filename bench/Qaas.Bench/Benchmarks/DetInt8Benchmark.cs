@@ -22,6 +22,7 @@ public sealed class DetInt8Benchmark : IBenchmark
 {
     private const int Size = 640, CalibrationImages = 8, EvaluationImages = 8, WarmUp = 2, Pairs = 12;
     private const int CalibrationSeed = 1, EvaluationSeed = 2, LatencySeed = 3;
+    private const int Slices = 8;
 
     public string Name => "det-int8";
 
@@ -53,9 +54,11 @@ public sealed class DetInt8Benchmark : IBenchmark
             .Figure("format qoperator, 1 thread", $"fp32 {qop.Fp32:F1} ms, QLinear* {qop.Int8:F1} ms, speedup {qop.Ratio:F2}x")
             .Note("intra-op threads as stated, inter-op 1, allow_spinning off, runs alternate fp32/int8; model sizes " +
                 $"{Units.Bytes(fp32Bytes.Length)} fp32, {Units.Bytes(int8Bytes.Length)} int8");
-        // QAAS_DET_STUDY="4,16,32,8+bc,8+minmax,8+cle,dynamic": IoU for other calibration-set sizes, with the bias-correction
-        // (bc) or cross-layer-equalization (cle) transform or min-max ranges; "dynamic" is int8-dynamic with its Convs too
-        // (ConvInteger), with its 1-thread speed.
+        // QAAS_DET_STUDY="4,16,32,8+bc,8+minmax,8+cle,16+slices,16+bc+float23,dynamic": IoU for other calibration-set
+        // sizes, with the bias-correction (bc) or cross-layer-equalization (cle) transform or min-max ranges; "slices" adds
+        // the IoU with the weights alone and with each eighth of the activation pairs alone; "float{n}" takes the first n
+        // activation pairs out (IoU and 1-thread speed); "dynamic" is int8-dynamic with its Convs too (ConvInteger), with
+        // its 1-thread speed.
         foreach (var spec in (Environment.GetEnvironmentVariable("QAAS_DET_STUDY") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries))
             Study(report, spec.Trim(), model, recipe, fp32Bytes, input);
         return Task.FromResult(report);
@@ -85,6 +88,27 @@ public sealed class DetInt8Benchmark : IBenchmark
         var q = StaticQdqQuantizer.Quantize(model, studied, OcrSamples.Detector(images, Size, CalibrationSeed));
         report.Figure($"  study {spec}: IoU@0.3", $"{DetectionIoU(fp32Bytes, q.Model.ToByteArray()):F4} ({images} calibration images, " +
             $"{studied.Activations!.Calibration} ranges, transforms {string.Join("+", studied.Transforms ?? [])})");
+        var activations = ActivationPairs.Tensors(q.Model);
+        if (parts.Contains("slices"))
+        {
+            // Where the activation error is: weights alone, then each eighth of the activation pairs (graph order) alone.
+            report.Figure("    weights only (no activation pair)", $"IoU@0.3 {DetectionIoU(fp32Bytes, ActivationPairs.Without(q.Model, _ => true).ToByteArray()):F4}");
+            for (int slice = 0; slice < Slices; slice++)
+            {
+                int first = activations.Count * slice / Slices, end = activations.Count * (slice + 1) / Slices;
+                var kept = activations.Skip(first).Take(end - first).ToHashSet();
+                var only = ActivationPairs.Without(q.Model, t => !kept.Contains(t)).ToByteArray();
+                report.Figure($"    only pairs {first}..{end - 1} ({activations[first]} .. {activations[end - 1]})", $"IoU@0.3 {DetectionIoU(fp32Bytes, only):F4}");
+            }
+        }
+        if (parts.FirstOrDefault(p => p.StartsWith("float")) is { } floatSpec)
+        {
+            // The first n activation pairs taken out: the stem's convolutions run in fp32.
+            var stem = activations.Take(int.Parse(floatSpec[5..])).ToHashSet();
+            var bytes = ActivationPairs.Without(q.Model, stem.Contains).ToByteArray();
+            var timing = Paired(fp32Bytes, bytes, input, threads: 1);
+            report.Figure($"    first {stem.Count} activation pairs float", $"IoU@0.3 {DetectionIoU(fp32Bytes, bytes):F4}, 1 thread speedup {timing.Ratio:F2}x");
+        }
     }
 
     private static double DetectionIoU(byte[] fp32Bytes, byte[] int8Bytes)
