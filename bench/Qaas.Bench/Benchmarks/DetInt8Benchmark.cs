@@ -56,7 +56,8 @@ public sealed class DetInt8Benchmark : IBenchmark
                 $"{Units.Bytes(fp32Bytes.Length)} fp32, {Units.Bytes(int8Bytes.Length)} int8");
         // QAAS_DET_STUDY="4,16,32,8+bc,8+minmax,8+cle,16+slices,16+bc+float23,dynamic": IoU for other calibration-set
         // sizes, with the bias-correction (bc) or cross-layer-equalization (cle) transform or min-max ranges; "slices" adds
-        // the IoU with the weights alone and with each eighth of the activation pairs alone; "float{n}" takes the first n
+        // the IoU with the weights alone and with each eighth of the activation pairs alone; "single{n}" the IoU with each
+        // of the first n pairs alone; "float{n}" takes the first n
         // activation pairs out (IoU and 1-thread speed); "dynamic" is int8-dynamic with its Convs too (ConvInteger), with
         // its 1-thread speed.
         foreach (var spec in (Environment.GetEnvironmentVariable("QAAS_DET_STUDY") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries))
@@ -100,6 +101,13 @@ public sealed class DetInt8Benchmark : IBenchmark
                 var only = ActivationPairs.Without(q.Model, t => !kept.Contains(t)).ToByteArray();
                 report.Figure($"    only pairs {first}..{end - 1} ({activations[first]} .. {activations[end - 1]})", $"IoU@0.3 {DetectionIoU(fp32Bytes, only):F4}");
             }
+        }
+        if (parts.FirstOrDefault(p => p.StartsWith("single")) is { } singleSpec)
+        {
+            // Each of the first n activation pairs alone (with the int8 weights): which tensors carry the loss.
+            var line = activations.Take(int.Parse(singleSpec[6..])).Select(t =>
+                $"{t.Replace("_float", "")} {DetectionIoU(fp32Bytes, ActivationPairs.Without(q.Model, other => other != t).ToByteArray()):F3}");
+            report.Figure("    each pair alone", string.Join(", ", line));
         }
         if (parts.FirstOrDefault(p => p.StartsWith("float")) is { } floatSpec)
         {
