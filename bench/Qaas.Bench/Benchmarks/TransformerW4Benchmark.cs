@@ -89,7 +89,7 @@ public sealed class TransformerW4Benchmark : IBenchmark
 
     /// <summary>"b128+clip+fuse+acc0+head32+x=logits+awq": block size, then any of clip, fuse, acc{level}, head{block},
     /// x={excluded node}, the algorithm awq or gptq (calibrated on <see cref="Calibration"/>), and mix{ratio}: int4/int8
-    /// mixed precision within that share of the fp32 tensor bytes (default options); unnamed switches are off.</summary>
+    /// mixed precision with the MatMul weights within that share of their fp32 bytes (default options); unnamed switches are off.</summary>
     private static (string, Recipe, MatMulNBitsOptions) Variant(string spec, Recipe preset)
     {
         var parts = spec.Split('+');

@@ -81,7 +81,7 @@ public static class RecipeValidator
     // Only the size objective over MatMulNBits bit widths is built; its noise model assumes round-to-nearest weights.
     static void CheckMixedPrecision(Recipe r, MixedPrecisionSpec mp, string field, Action<string, string> add)
     {
-        if (mp.Objective is not ("size" or "latency"))
+        if (mp.Objective is not (null or "size" or "latency"))
             add($"{field}.objective", $"'{mp.Objective}' is not one of: size, latency");
         else if (mp.Objective == "latency")
             add($"{field}.objective", "'latency' is not available yet in this version; use 'size'");
@@ -93,10 +93,10 @@ public static class RecipeValidator
             add($"{field}.candidates", "name at least one weight type (int2, int4, int8)");
         else
             for (int i = 0; i < candidates.Count; i++)
-                if (candidates[i] is not ("int2" or "int4" or "int8" or "uint4" or "uint8"))
+                if (candidates[i] is not ("int2" or "int4" or "int8"))
                     add($"{field}.candidates[{i}]", $"'{candidates[i]}' is not a MatMulNBits type (int2, int4, int8)");
         if (mp.Budget?.SizeRatio is not { } ratio)
-            add($"{field}.budget.sizeRatio", "the size objective needs budget.sizeRatio (weights' bytes / their fp32 bytes)");
+            add($"{field}.budget.sizeRatio", "the size objective needs budget.sizeRatio (quantized MatMul weights' bytes / their fp32 bytes)");
         else if (ratio is <= 0 or > 1)
             add($"{field}.budget.sizeRatio", $"{ratio} must be in (0, 1]");
     }

@@ -1,5 +1,7 @@
 using Qaas.Onnx.Graph;
 using Qaas.Onnx.Io;
+using Qaas.Onnx.Proto;
+using Qaas.Onnx.Rewrite;
 using Qaas.Quantization.Pipeline;
 using Qaas.Quantization.Recipes;
 using Qaas.Quantization.WeightOnly;
@@ -7,13 +9,14 @@ using Qaas.Quantization.WeightOnly;
 namespace Qaas.Quantization.Search;
 
 /// <summary>
-/// "mixedPrecision" with objective "size" for MatMulNBits weights: bits per MatMul from the recipe's candidates so that
-/// the model's weights fit sizeRatio of their fp32 bytes with the least output error. HAWQ-style (Dong et al. 2019):
-/// each MatMul's sensitivity is measured, here directly, as the output noise (1 / SQNR) with only that MatMul quantized
-/// at the fewest bits, on a few calibration samples; the noise at b more bits is taken as 4^-b of it (uniform rounding
-/// noise scales with the step squared), and the noises of different MatMuls add. Allocation is a multiple-choice
-/// knapsack, solved greedily: from all-fewest-bits, take the upgrade with the most noise removed per byte added while
-/// it fits, which is optimal when each MatMul's noise is convex in its bytes, as 4^-b is.
+/// "mixedPrecision" with objective "size" for MatMulNBits weights: bits per weight from the recipe's candidates so that
+/// the main graph's quantized MatMul weights (packed values, scales, zero points) take at most sizeRatio of their fp32
+/// bytes, with the least output error. HAWQ-style (Dong et al. 2019): each weight's sensitivity is measured, here
+/// directly, as the output noise (1 / SQNR) with only that weight quantized at the fewest bits, on a few calibration
+/// samples; the noise at b more bits is taken as 4^-b of it (uniform rounding noise scales with the step squared), and
+/// the noises of different weights add. Allocation is a multiple-choice knapsack, solved greedily: from
+/// all-fewest-bits, take the upgrade with the most noise removed per byte added while it fits (a heuristic: with
+/// whole upgrades a cheaper, less efficient one may be left out).
 /// </summary>
 public static class MixedPrecisionSearch
 {
@@ -30,15 +33,20 @@ public static class MixedPrecisionSearch
         if (bits.Length == 0)
             throw new ArgumentException("mixedPrecision needs at least one candidate type.", nameof(recipe));
         options ??= new SensitivityFallbackOptions();
+        // Weights held by Constant nodes become initializers, as the quantizer reads them, so that every size is known.
+        var promoted = model.Proto.Clone();
+        new GraphEditor(promoted).PromoteConstantsToInitializers();
+        model = OnnxModel.FromProto(promoted, model.Files, validate: false);
         var quantizerOptions = MatMulNBitsOptions.Default;
         int blockSize = recipe.Weights?.GroupSize ?? 32;
         bool symmetric = recipe.Weights?.Symmetric ?? false;
         var graphOutputs = model.Proto.Graph.Output.Select(o => o.Name).ToHashSet();
 
-        // The weights the search allocates: main-graph MatMuls (subgraph inputs cannot be run alone), one entry per
-        // stored weight; a MatMul inside a subgraph gets the fewest bits.
+        // One entry per main-graph weight; the quantizer packs a main-graph weight once for each MatMul that reads it,
+        // so a shared weight costs that many copies. MatMuls inside subgraphs get the fewest bits, outside the budget.
         var matMuls = WeightedMatMuls.FindAll(model.Proto.Graph, recipe.Nodes);
-        var layers = matMuls.Where(m => m.Scope.IsMain).GroupBy(m => m.WeightName).Select(g => g.First()).ToList();
+        var uses = matMuls.Where(m => m.Scope.IsMain).GroupBy(m => m.WeightName).ToList();
+        var layers = uses.Select(g => g.First()).ToList();
         QuantizedModel Run(Func<WeightedMatMul, int?> bitsOf) =>
             MatMulNBitsQuantizer.Quantize(model, recipe, quantizerOptions with { BitsOf = bitsOf }, cancellationToken);
         if (layers.Count == 0)
@@ -46,7 +54,6 @@ public static class MixedPrecisionSearch
 
         using var sessions = new CandidateSessions(model, options.Threads);
         var outputs = new ReferenceOutputs(sessions.Reference, calibration.Samples().Take(Math.Max(1, options.SensitivitySamples)).ToList(), cancellationToken);
-
         var noise = new double[layers.Count];
         for (int i = 0; i < layers.Count; i++)
         {
@@ -56,12 +63,13 @@ public static class MixedPrecisionSearch
             progress?.Report(0.9 * (i + 1) / layers.Count);
         }
 
-        long total = model.Proto.Graph.Initializer.Sum(t => TensorLayout.ByteSize(t) ?? 0);
-        long budget = (long)(ratio * total);
-        long Bytes(int layer, int b) => PackedBytes(layers[layer], b, MatMulNBitsQuantizer.BlockOf(layers[layer], blockSize, quantizerOptions, graphOutputs), symmetric);
-        long fixedBytes = total - layers.Sum(m => TensorLayout.ByteSize(m.Weight) ?? 0);
+        long fp32 = layers.Sum(m => TensorLayout.ByteSize(m.Weight) ?? 0);
+        long budget = (long)(ratio * fp32);
+        var copies = uses.Select(g => g.Count()).ToArray();
+        long Bytes(int layer, int b) => copies[layer] * PackedBytes(layers[layer], b,
+            MatMulNBitsQuantizer.BlockOf(layers[layer], blockSize, quantizerOptions, graphOutputs), symmetric);
         var level = new int[layers.Count]; // index into bits
-        long size = fixedBytes + Enumerable.Range(0, layers.Count).Sum(i => Bytes(i, bits[0]));
+        long size = Enumerable.Range(0, layers.Count).Sum(i => Bytes(i, bits[0]));
         while (true)
         {
             int best = -1;
@@ -85,15 +93,15 @@ public static class MixedPrecisionSearch
         var result = Run(m => chosen.TryGetValue(m.WeightName, out var c) ? c.Bits : bits[0]);
         var nodes = result.Nodes.Select(n =>
             matMuls.FirstOrDefault(m => m.ReportName == n.Name) is { } m && chosen.TryGetValue(m.WeightName, out var c)
-                ? n with { Sensitivity = Math.Round(c.Noise, 8) }
+                ? n with { Sensitivity = c.Noise }
                 : n).ToList();
         var warnings = result.Warnings.ToList();
         var counts = string.Join(", ", bits.Select(b => $"{level.Count(l => bits[l] == b)} at {b} bits"));
-        double reached = (double)size / Math.Max(1, total);
+        double reached = (double)PackedMatMulBytes(result.Model) / Math.Max(1, fp32);
         warnings.Add(size <= budget
-            ? $"Mixed precision: {counts} of {layers.Count} MatMul weights; weights take {reached:F3}x their fp32 bytes (budget {ratio:F3}x)."
-            : $"Mixed precision: the size budget {ratio:F3}x cannot be met; even with every MatMul at {bits[0]} bits the weights " +
-              $"take {reached:F3}x their fp32 bytes (the other tensors stay fp32).");
+            ? $"Mixed precision: {counts} of {layers.Count} MatMul weights; they take {reached:F3}x their fp32 bytes (budget {ratio:F3}x)."
+            : $"Mixed precision: the size budget {ratio:F3}x cannot be met; even with every MatMul weight at {bits[0]} bits they " +
+              $"take {reached:F3}x their fp32 bytes.");
         progress?.Report(1.0);
         return result with { Nodes = nodes, Warnings = warnings };
     }
@@ -106,5 +114,13 @@ public static class MixedPrecisionSearch
         long scales = m.N * blocks * sizeof(float);
         long zeroPoints = symmetric ? 0 : m.N * ((blocks * bits + 7) / 8);
         return values + scales + zeroPoints;
+    }
+
+    /// <summary>B, scales and zero points of the main graph's MatMulNBits nodes, as written.</summary>
+    public static long PackedMatMulBytes(ModelProto model)
+    {
+        var initializers = model.Graph.Initializer.ToDictionary(t => t.Name);
+        return model.Graph.Node.Where(n => n.OpType == "MatMulNBits").SelectMany(n => n.Input.Skip(1).Take(3))
+            .Where(initializers.ContainsKey).Sum(name => TensorLayout.ByteSize(initializers[name]) ?? 0);
     }
 }

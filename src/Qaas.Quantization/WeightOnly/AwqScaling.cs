@@ -10,8 +10,9 @@ namespace Qaas.Quantization.WeightOnly;
 
 /// <summary>
 /// weights.algorithm "awq": <see cref="Awq"/>'s scales for every <see cref="LayerNormSite"/>, found on calibration tokens
-/// of the LayerNorm's output and folded into the LayerNorm and the weight rows, before the weights are rounded; and
-/// each of those MatMuls' input energy E[x_j^2] (divided by s_j^2: the scaled weight meets x / s), which the clip
+/// of the LayerNorm's output. The LayerNorm's scale and bias are divided by s here; the quantizer multiplies the weight
+/// rows by s as it reads each weight (<see cref="Outcome.RowScales"/>), so no scaled fp32 copy of the weights is kept.
+/// Also each of those MatMuls' input energy E[x_j^2] (divided by s_j^2: the scaled weight meets x / s), which the clip
 /// search weighs its rows with. MatMuls whose input no LayerNorm produces keep plain rounding: their scales would need
 /// a node of their own.
 /// </summary>
@@ -29,7 +30,10 @@ public static class AwqScaling
     /// <param name="Model">The scaled model, or the input model when it has no site.</param>
     /// <param name="Scaled">Sites whose scales were folded (plain rounding was best for the others).</param>
     /// <param name="RowWeights">The clip search's row weights of every site's MatMuls, by MatMul output name.</param>
-    public sealed record Outcome(OnnxModel Model, int Scaled, int Sites, IReadOnlyDictionary<string, float[]> RowWeights);
+    /// <param name="RowScales">s of every scaled site's MatMuls, by MatMul output name: weight row j times s[j].</param>
+    /// <param name="Unmeasured">Sites skipped because their calibration outputs held NaN or infinity.</param>
+    public sealed record Outcome(OnnxModel Model, int Scaled, int Sites, IReadOnlyDictionary<string, float[]> RowWeights,
+        IReadOnlyDictionary<string, float[]> RowScales, int Unmeasured);
 
     /// <param name="roundingFor">The rounding the quantizer will apply to a MatMul's weight.</param>
     /// <param name="progress">Share done: a fifth for the calibration sweep, the rest site by site.</param>
@@ -40,31 +44,39 @@ public static class AwqScaling
         var editor = new GraphEditor(proto);
         var sites = LayerNormSite.Find(proto, editor);
         var rowWeights = new Dictionary<string, float[]>(StringComparer.Ordinal);
+        var rowScales = new Dictionary<string, float[]>(StringComparer.Ordinal);
         if (sites.Count == 0)
-            return new Outcome(model, 0, 0, rowWeights);
+            return new Outcome(model, 0, 0, rowWeights, rowScales, 0);
         var working = OnnxModel.FromProto(proto, model.Files, validate: false);
         var tokens = Tokens(working, editor, sites, calibration, cancellationToken);
         progress?.Report(0.2);
-        int scaled = 0, done = 0;
+        int scaled = 0, done = 0, unmeasured = 0;
         foreach (var site in sites)
         {
             progress?.Report(0.2 + 0.8 * done++ / sites.Count);
             if (!tokens.TryGetValue(site.Output, out var t) || t.Count == 0)
                 continue;
+            var meanSquare = t.MeanSquare();
+            if (!meanSquare.All(float.IsFinite))
+            {
+                unmeasured++;
+                continue;
+            }
             var weights = site.ReadWeights(editor, model);
             var roundings = site.MatMuls.Select(roundingFor).ToList();
-            var meanSquare = t.MeanSquare();
             var result = Awq.Search(t.MeanAbs(), t.Rows(), weights,
                 (i, w, k, n, s) => roundings[i](w, k, n, Divided(meanSquare, s)), cancellationToken: cancellationToken);
             foreach (var m in site.MatMuls)
                 rowWeights[m.Output[0]] = Divided(meanSquare, result.Scales);
             if (result.Alpha == 0)
                 continue; // plain rounding was best: nothing to fold
-            site.Rescale(editor, model, weights, result.Scales, "_awq");
+            site.DivideNorm(editor, model, result.Scales, "_awq");
+            foreach (var m in site.MatMuls)
+                rowScales[m.Output[0]] = result.Scales;
             scaled++;
         }
         editor.RemoveUnusedInitializers();
-        return new Outcome(OnnxModel.FromProto(proto, model.Files, validate: false), scaled, sites.Count, rowWeights);
+        return new Outcome(OnnxModel.FromProto(proto, model.Files, validate: false), scaled, sites.Count, rowWeights, rowScales, unmeasured);
     }
 
     // E[x^2] / s^2: the energy of the scaled input x / s.

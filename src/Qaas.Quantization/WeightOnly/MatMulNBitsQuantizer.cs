@@ -6,6 +6,7 @@ using Qaas.Quantization.Algorithms;
 using Qaas.Quantization.Pipeline;
 using Qaas.Quantization.Recipes;
 using Qaas.Quantization.Reports;
+using Qaas.Quantization.Transforms;
 
 namespace Qaas.Quantization.WeightOnly;
 
@@ -50,9 +51,9 @@ public static class MatMulNBitsQuantizer
             throw new ArgumentOutOfRangeException(nameof(options), headBlock, "MatMulNBits supports block sizes 16..256 (powers of two).");
         bool symmetric = weights.Symmetric ?? false;
         var warnings = new List<string>();
-        IReadOnlyDictionary<string, float[]>? awqRowWeights = null;
+        IReadOnlyDictionary<string, float[]>? awqRowWeights = null, awqRowScales = null;
         if (weights.Algorithm == "awq")
-            (model, _, _, awqRowWeights) = AwqScaled(model, resolvedRecipe, calibration, blockSize, options, bits, symmetric, warnings,
+            (model, _, _, awqRowWeights, awqRowScales, _) = AwqScaled(model, resolvedRecipe, calibration, blockSize, options, bits, symmetric, warnings,
                 ProgressRange.Of(progress, 0, 0.5), ct);
         double start = weights.Algorithm == "awq" ? 0.5 : 0;
 
@@ -86,6 +87,8 @@ public static class MatMulNBitsQuantizer
             var weight = captured.For(m, hessian is null ? $"{mBits}/{block}" : $"{mBits}/{block}/{m.Input}", editor =>
             {
                 var w = m.ReadWeight(model);
+                if (awqRowScales?.GetValueOrDefault(m.Output) is { } rowScales)
+                    SmoothQuant.ScaleWeightRows(w, m.K, m.N, rowScales);
                 var packed = hessian is not null
                     ? MatMulNBitsPacker.PackQuantized(Gptq.Quantize(w, m.K, m.N, hessian, mBits, block, symmetric), mBits, block)
                     : Rounded(w, m.K, m.N, mBits, block, symmetric, options.ClipSearch, awqRowWeights?.GetValueOrDefault(m.Node.Output[0]));
@@ -137,6 +140,9 @@ public static class MatMulNBitsQuantizer
         }, progress, ct);
         if (outcome.Sites == 0)
             warnings.Add("AWQ found no LayerNormalization feeding MatMuls whose scales it could fold: the weights were rounded to nearest.");
+        if (outcome.Unmeasured > 0)
+            warnings.Add($"AWQ skipped {outcome.Unmeasured} LayerNormalization(s) whose calibration outputs hold NaN or infinity: " +
+                "their MatMuls were rounded to nearest.");
         if (feed.Synthetic)
             warnings.Add("AWQ's scales came from synthetic inputs generated from the model's input specs; with real calibration " +
                 "data they weigh the channels the model will see.");

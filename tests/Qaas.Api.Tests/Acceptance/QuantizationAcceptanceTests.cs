@@ -171,7 +171,7 @@ public sealed class QuantizationAcceptanceTests(QaasService service) : IClassFix
         using var client = service.Client();
         var model = await client.UploadModelAsync(original.ToByteArray(), "transformer-small-mixed");
 
-        const string recipe = """{"preset":"mixed-size","mixedPrecision":{"budget":{"sizeRatio":0.4}}}""";
+        const string recipe = """{"preset":"mixed-size","mixedPrecision":{"budget":{"sizeRatio":0.3}}}""";
         var done = await RunJobAsync(client, $$$"""
             {"modelId":"{{{model.Str("id")}}}","recipe":{{{recipe}}},"inputShapes":{"{{{TransformerModelBuilder.InputName}}}":[1,16]}}
             """);

@@ -6,6 +6,7 @@ using Qaas.Quantization.Pipeline;
 using Qaas.Quantization.Recipes;
 using Qaas.Quantization.WeightOnly;
 using Qaas.Runtime.Tensors;
+using Qaas.TestSupport;
 using Xunit.Abstractions;
 using static Qaas.Quantization.Tests.Transforms.TransformModels;
 using static Qaas.Quantization.Tests.WeightOnly.TransformerRun;
@@ -52,6 +53,26 @@ public class AwqQuantizerTests(ITestOutputHelper output)
         double rtnSqnr = Sqnr(model.Proto, rtn.Model, Inputs(3, 50)), awqSqnr = Sqnr(model.Proto, awq.Model, Inputs(3, 50));
         output.WriteLine($"clip search {clipSearch}: SQNR RTN {rtnSqnr:F2} dB, AWQ {awqSqnr:F2} dB on held-out inputs");
         Assert.True(awqSqnr > rtnSqnr + 1, $"AWQ {awqSqnr:F2} dB vs RTN {rtnSqnr:F2} dB");
+    }
+
+    [Fact]
+    public void A_model_with_external_weights_gets_the_same_weights_as_an_inline_one()
+    {
+        var inline = OnnxModel.FromProto(SalientBlock());
+        using var folder = new TempFolder();
+        var external = OnnxModel.Load(inline.SaveToFolder(folder.Path, new ModelSaveOptions { ExternalData = ExternalDataMode.Always }));
+        Assert.Contains(external.Proto.Graph.Initializer, t => t.DataLocation == TensorProto.Types.DataLocation.External);
+
+        var fromInline = MatMulNBitsQuantizer.Quantize(inline, W4("awq"), MatMulNBitsOptions.Default, calibration: Inputs(2, 1));
+        var fromExternal = MatMulNBitsQuantizer.Quantize(external, W4("awq"), MatMulNBitsOptions.Default, calibration: Inputs(2, 1));
+        var weightsOf = (ModelProto m) => m.Graph.Initializer.Where(t => t.Name.Contains("_Q4") || t.Name.EndsWith("_awq"))
+            .ToDictionary(t => t.Name, t => t.RawData);
+        var a = weightsOf(fromInline.Model);
+        var b = weightsOf(fromExternal.Model);
+        Assert.NotEmpty(a);
+        Assert.Equal(a.Keys.Order(), b.Keys.Order());
+        foreach (var (name, bytes) in a)
+            Assert.Equal(bytes, b[name]);
     }
 
     [Fact]

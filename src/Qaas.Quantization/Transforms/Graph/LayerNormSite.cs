@@ -51,8 +51,8 @@ public sealed record LayerNormSite(NodeProto Norm, IReadOnlyList<NodeProto> MatM
         }).ToList();
 
     /// <summary>
-    /// Rows j of <paramref name="weights"/> (as read by <see cref="ReadWeights"/>, changed in place) times s[j], the
-    /// LayerNorm's scale and bias divided by s[j]; the new tensors are named with <paramref name="suffix"/>.
+    /// Rows j of <paramref name="weights"/> (as read by <see cref="ReadWeights"/>, changed in place) times s[j], stored as
+    /// new initializers named with <paramref name="suffix"/>, and the LayerNorm's scale and bias divided by s[j].
     /// </summary>
     public void Rescale(GraphEditor editor, OnnxModel source, IReadOnlyList<(float[] Values, int N)> weights, ReadOnlySpan<float> s,
         string suffix)
@@ -65,12 +65,21 @@ public sealed record LayerNormSite(NodeProto Norm, IReadOnlyList<NodeProto> MatM
             var node = MatMuls[i];
             node.Input[1] = editor.AddInitializer(TensorData.Create<float>(node.Input[1] + suffix, w, [k, n]));
         }
+        DivideNorm(editor, source, s, suffix);
+    }
+
+    /// <summary>
+    /// Only the LayerNorm's scale and bias divided by s[j]: for a caller that multiplies the weight rows by s[j] itself
+    /// as it reads them, so that no scaled copy of a large weight is kept in the graph.
+    /// </summary>
+    public void DivideNorm(GraphEditor editor, OnnxModel source, ReadOnlySpan<float> s, string suffix)
+    {
         for (int input = 1; input < Math.Min(3, Norm.Input.Count); input++)
         {
             if (Norm.Input[input].Length == 0) continue;
             var tensor = editor.FindInitializer(Norm.Input[input])!;
             var v = TensorData.Read<float>(tensor, source);
-            for (int j = 0; j < k; j++) v[j] /= s[j];
+            for (int j = 0; j < s.Length; j++) v[j] /= s[j];
             Norm.Input[input] = editor.AddInitializer(TensorData.Create<float>(tensor.Name + suffix, v, tensor.Dims.ToArray()));
         }
     }
