@@ -2,6 +2,7 @@ using Qaas.Onnx.Graph;
 using Qaas.Onnx.Io;
 using Qaas.Onnx.Proto;
 using Qaas.Onnx.Rewrite;
+using Qaas.Quantization.Algorithms;
 using Qaas.Quantization.Pipeline;
 using Qaas.Quantization.Recipes;
 using Qaas.Quantization.WeightOnly;
@@ -16,13 +17,21 @@ namespace Qaas.Quantization.Search;
 /// samples; the noise at b more bits is taken as 4^-b of it (uniform rounding noise scales with the step squared), and
 /// the noises of different weights add. Allocation is a multiple-choice knapsack, solved greedily: from
 /// all-fewest-bits, take the upgrade with the most noise removed per byte added while it fits (a heuristic: with
-/// whole upgrades a cheaper, less efficient one may be left out).
+/// whole upgrades a cheaper, less efficient one may be left out). A model with more than
+/// <see cref="MaxMeasuredWeights"/> weights would take as many whole-model runs, so there consecutive weights are
+/// measured in that many groups, and a group's noise is shared among its weights in proportion to their own relative
+/// output errors (<see cref="LocalNoise"/>, one calibration pass): the runs still see how errors reach the outputs
+/// (a vocabulary head matters more than its local error says), the local estimate only splits a group.
 /// </summary>
 public static class MixedPrecisionSearch
 {
+    /// <summary>Whole-model runs the sensitivity measurement may take: one per weight, or one per group of weights.</summary>
+    public const int MaxMeasuredWeights = 64;
+
     /// <param name="recipe">A resolved recipe with format "matmulnbits" and a "size" mixedPrecision.</param>
+    /// <param name="maxMeasuredWeights">Beyond this many weights they are measured in this many groups.</param>
     public static QuantizedModel Quantize(OnnxModel model, Recipe recipe, SampleFeed calibration, IProgress<double>? progress = null,
-        CancellationToken cancellationToken = default, SensitivityFallbackOptions? options = null)
+        CancellationToken cancellationToken = default, SensitivityFallbackOptions? options = null, int maxMeasuredWeights = MaxMeasuredWeights)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(calibration);
@@ -52,22 +61,20 @@ public static class MixedPrecisionSearch
         if (layers.Count == 0)
             return Run(_ => bits[0]);
 
-        using var sessions = new CandidateSessions(model, options.Threads);
-        var outputs = new ReferenceOutputs(sessions.Reference, calibration.Samples().Take(Math.Max(1, options.SensitivitySamples)).ToList(), cancellationToken);
-        var noise = new double[layers.Count];
-        for (int i = 0; i < layers.Count; i++)
-        {
-            var only = layers[i].WeightName;
-            using var candidate = sessions.Open(Run(m => m.WeightName == only ? bits[0] : null).Model);
-            noise[i] = Math.Pow(10, -outputs.MinSqnrDb(candidate, cancellationToken) / 10);
-            progress?.Report(0.9 * (i + 1) / layers.Count);
-        }
+        int BlockOf(WeightedMatMul m) => MatMulNBitsQuantizer.BlockOf(m, blockSize, quantizerOptions, graphOutputs);
+        bool grouped = layers.Count > maxMeasuredWeights;
+        var local = grouped
+            ? LocalNoise.Estimate(model, uses.Select(g => (IReadOnlyList<WeightedMatMul>)g.ToList()).ToList(), bits,
+                (w, m, b) => MatMulNBitsPacker.Dequantize(MatMulNBitsQuantizer.Rounded(w, m.K, m.N, b, BlockOf(m), symmetric, quantizerOptions.ClipSearch)),
+                calibration, ProgressRange.Of(progress, 0, 0.3), cancellationToken)
+            : null;
+        var noise = MeasuredNoise(model, layers, bits, Run, calibration, options, Math.Max(1, maxMeasuredWeights), local,
+            ProgressRange.Of(progress, grouped ? 0.3 : 0, grouped ? 0.6 : 0.9), cancellationToken);
 
         long fp32 = layers.Sum(m => TensorLayout.ByteSize(m.Weight) ?? 0);
         long budget = (long)(ratio * fp32);
         var copies = uses.Select(g => g.Count()).ToArray();
-        long Bytes(int layer, int b) => copies[layer] * PackedBytes(layers[layer], b,
-            MatMulNBitsQuantizer.BlockOf(layers[layer], blockSize, quantizerOptions, graphOutputs), symmetric);
+        long Bytes(int layer, int b) => copies[layer] * PackedBytes(layers[layer], b, BlockOf(layers[layer]), symmetric);
         var level = new int[layers.Count]; // index into bits
         long size = Enumerable.Range(0, layers.Count).Sum(i => Bytes(i, bits[0]));
         while (true)
@@ -80,7 +87,7 @@ public static class MixedPrecisionSearch
                 if (level[i] + 1 >= bits.Length) continue;
                 long cost = Bytes(i, bits[level[i] + 1]) - Bytes(i, bits[level[i]]);
                 if (size + cost > budget) continue;
-                double removed = noise[i] * (Math.Pow(4, bits[0] - bits[level[i]]) - Math.Pow(4, bits[0] - bits[level[i] + 1]));
+                double removed = noise[i, level[i]] - noise[i, level[i] + 1];
                 double gain = removed / Math.Max(1, cost);
                 if (gain > bestGain) (best, bestGain, bestCost) = (i, gain, cost);
             }
@@ -89,13 +96,17 @@ public static class MixedPrecisionSearch
             size += bestCost;
         }
 
-        var chosen = layers.Select((m, i) => (m.WeightName, Bits: bits[level[i]], Noise: noise[i])).ToDictionary(c => c.WeightName);
+        var chosen = layers.Select((m, i) => (m.WeightName, Bits: bits[level[i]], Noise: noise[i, 0])).ToDictionary(c => c.WeightName);
         var result = Run(m => chosen.TryGetValue(m.WeightName, out var c) ? c.Bits : bits[0]);
         var nodes = result.Nodes.Select(n =>
             matMuls.FirstOrDefault(m => m.ReportName == n.Name) is { } m && chosen.TryGetValue(m.WeightName, out var c)
                 ? n with { Sensitivity = c.Noise }
                 : n).ToList();
         var warnings = result.Warnings.ToList();
+        if (grouped)
+            warnings.Add($"Mixed precision: {layers.Count} MatMul weights are more than {maxMeasuredWeights} to run one by one; they " +
+                $"were measured in {Math.Max(1, maxMeasuredWeights)} groups of consecutive weights, each group's output noise shared in " +
+                "proportion to its weights' own relative output errors.");
         var counts = string.Join(", ", bits.Select(b => $"{level.Count(l => bits[l] == b)} at {b} bits"));
         double reached = (double)PackedMatMulBytes(result.Model) / Math.Max(1, fp32);
         warnings.Add(size <= budget
@@ -104,6 +115,36 @@ public static class MixedPrecisionSearch
               $"take {reached:F3}x their fp32 bytes.");
         progress?.Report(1.0);
         return result with { Nodes = nodes, Warnings = warnings };
+    }
+
+    /// <summary>
+    /// Output noise (1 / SQNR) with only one weight, or one group of consecutive weights, quantized at the fewest bits, run
+    /// on a few calibration samples. [weight, candidate]: a weight measured alone has 4^-b of its noise at b more bits;
+    /// within a group, each weight gets the group's noise times its share of the group's local error at each width.
+    /// </summary>
+    private static double[,] MeasuredNoise(OnnxModel model, IReadOnlyList<WeightedMatMul> layers, int[] bits,
+        Func<Func<WeightedMatMul, int?>, QuantizedModel> run, SampleFeed calibration, SensitivityFallbackOptions options,
+        int groups, double[,]? local, IProgress<double>? progress, CancellationToken cancellationToken)
+    {
+        using var sessions = new CandidateSessions(model, options.Threads);
+        var outputs = new ReferenceOutputs(sessions.Reference, calibration.Samples().Take(Math.Max(1, options.SensitivitySamples)).ToList(), cancellationToken);
+        var noise = new double[layers.Count, bits.Length];
+        int count = local is null ? layers.Count : Math.Min(groups, layers.Count);
+        for (int g = 0; g < count; g++)
+        {
+            int first = layers.Count * g / count, end = layers.Count * (g + 1) / count;
+            var members = layers.Skip(first).Take(end - first).Select(m => m.WeightName).ToHashSet(StringComparer.Ordinal);
+            using var candidate = sessions.Open(run(m => members.Contains(m.WeightName) ? bits[0] : null).Model);
+            double fewest = Math.Pow(10, -outputs.MinSqnrDb(candidate, cancellationToken) / 10);
+            double localSum = 0;
+            for (int i = first; i < end; i++) localSum += local?[i, 0] ?? 0;
+            for (int i = first; i < end; i++)
+                for (int l = 0; l < bits.Length; l++)
+                    noise[i, l] = local is null ? fewest * Math.Pow(4, bits[0] - bits[l])
+                        : localSum > 0 ? fewest * local[i, l] / localSum : fewest * Math.Pow(4, bits[0] - bits[l]) / (end - first);
+            progress?.Report((double)(g + 1) / count);
+        }
+        return noise;
     }
 
     /// <summary>MatMulNBits bytes of one weight: packed values, a float scale per block and column, and packed zero points.</summary>

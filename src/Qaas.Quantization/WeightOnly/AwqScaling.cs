@@ -35,14 +35,15 @@ public static class AwqScaling
     public sealed record Outcome(OnnxModel Model, int Scaled, int Sites, IReadOnlyDictionary<string, float[]> RowWeights,
         IReadOnlyDictionary<string, float[]> RowScales, int Unmeasured);
 
-    /// <param name="roundingFor">The rounding the quantizer will apply to a MatMul's weight.</param>
+    /// <param name="roundingFor">The rounding the quantizer will apply to a MatMul's weight; null for one it leaves float.</param>
     /// <param name="progress">Share done: a fifth for the calibration sweep, the rest site by site.</param>
-    public static Outcome Apply(OnnxModel model, SampleFeed calibration, Func<NodeProto, Rounding> roundingFor,
+    public static Outcome Apply(OnnxModel model, SampleFeed calibration, Func<NodeProto, Rounding?> roundingFor,
         IProgress<double>? progress = null, CancellationToken cancellationToken = default)
     {
         var proto = model.Proto.Clone();
         var editor = new GraphEditor(proto);
-        var sites = LayerNormSite.Find(proto, editor);
+        // Sites whose MatMuls all stay float have no rounding error to reduce.
+        var sites = LayerNormSite.Find(proto, editor).Where(s => s.MatMuls.Any(m => roundingFor(m) is not null)).ToList();
         var rowWeights = new Dictionary<string, float[]>(StringComparer.Ordinal);
         var rowScales = new Dictionary<string, float[]>(StringComparer.Ordinal);
         if (sites.Count == 0)
@@ -65,7 +66,7 @@ public static class AwqScaling
             var weights = site.ReadWeights(editor, model);
             var roundings = site.MatMuls.Select(roundingFor).ToList();
             var result = Awq.Search(t.MeanAbs(), t.Rows(), weights,
-                (i, w, k, n, s) => roundings[i](w, k, n, Divided(meanSquare, s)), cancellationToken: cancellationToken);
+                (i, w, k, n, s) => roundings[i] is { } round ? round(w, k, n, Divided(meanSquare, s)) : w, cancellationToken: cancellationToken);
             foreach (var m in site.MatMuls)
                 rowWeights[m.Output[0]] = Divided(meanSquare, result.Scales);
             if (result.Alpha == 0)

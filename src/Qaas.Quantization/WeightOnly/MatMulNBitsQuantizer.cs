@@ -112,7 +112,7 @@ public static class MatMulNBitsQuantizer
     }
 
     /// <summary>Round to nearest, with the clip search when asked (its rows weighed when given): every rounding but GPTQ's.</summary>
-    private static MatMulNBitsWeights Rounded(float[] w, int k, int n, int bits, int block, bool symmetric, bool clipSearch,
+    internal static MatMulNBitsWeights Rounded(float[] w, int k, int n, int bits, int block, bool symmetric, bool clipSearch,
         float[]? rowWeights = null) =>
         clipSearch
             ? MatMulNBitsPacker.PackQuantized(ClipSearch.Quantize(w, k, n, bits, block, symmetric, rowWeights: rowWeights), bits, block)
@@ -131,13 +131,10 @@ public static class MatMulNBitsQuantizer
         var graphOutputs = model.Proto.Graph.Output.Select(o => o.Name).ToHashSet();
         var blocks = WeightedMatMuls.FindAll(model.Proto.Graph, recipe.Nodes).Where(m => m.Scope.IsMain)
             .ToDictionary(m => m.Node.Output[0], m => BlockOf(m, blockSize, options, graphOutputs));
-        var outcome = AwqScaling.Apply(model, feed, node =>
-        {
-            // A MatMul the recipe leaves out stays float: no rounding error to weigh.
-            if (!blocks.TryGetValue(node.Output[0], out int block))
-                return (w, _, _, _) => w;
-            return (w, k, n, h) => MatMulNBitsPacker.Dequantize(Rounded(w, k, n, bits, block, symmetric, options.ClipSearch, h));
-        }, progress, ct);
+        // A MatMul the recipe leaves out stays float: no rounding error to weigh.
+        var outcome = AwqScaling.Apply(model, feed, node => blocks.TryGetValue(node.Output[0], out int block)
+            ? (w, k, n, h) => MatMulNBitsPacker.Dequantize(Rounded(w, k, n, bits, block, symmetric, options.ClipSearch, h))
+            : null, progress, ct);
         if (outcome.Sites == 0)
             warnings.Add("AWQ found no LayerNormalization feeding MatMuls whose scales it could fold: the weights were rounded to nearest.");
         if (outcome.Unmeasured > 0)

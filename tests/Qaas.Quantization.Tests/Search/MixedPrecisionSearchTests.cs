@@ -61,6 +61,28 @@ public class MixedPrecisionSearchTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Past_the_measured_weight_count_groups_still_buy_fidelity_within_the_budget()
+    {
+        var fp32 = TransformerModelBuilder.Build(Options);
+        var model = OnnxModel.FromProto(fp32);
+        var int4 = MatMulNBitsQuantizer.Quantize(model, Uniform("int4"));
+        var int8 = MatMulNBitsQuantizer.Quantize(model, Uniform("int8"));
+        double budget = (WeightRatio(fp32, int4.Model) + WeightRatio(fp32, int8.Model)) / 2;
+
+        // 13 weights measured in 4 groups of consecutive weights.
+        var local = MixedPrecisionSearch.Quantize(model, Mixed(budget), Sentences(Options, 4, 16, 10), maxMeasuredWeights: 4);
+        var heldOut = Sentences(Options, 4, 16, 900);
+        double sqnr4 = OutputSqnr(fp32, int4.Model, heldOut), sqnrLocal = OutputSqnr(fp32, local.Model, heldOut);
+        double size = WeightRatio(fp32, local.Model);
+        output.WriteLine($"grouped: {size:F3}x (budget {budget:F3}), SQNR {sqnrLocal:F2} dB against int4 {sqnr4:F2} dB; " +
+            string.Join(" | ", local.Warnings));
+        Assert.Contains(local.Warnings, w => w.Contains("measured in 4 groups"));
+        Assert.True(size <= budget, $"{size:F4} over the budget {budget:F4}");
+        Assert.True(sqnrLocal > sqnr4 + 3, $"local {sqnrLocal:F2} dB vs int4 {sqnr4:F2} dB");
+        Assert.All(local.Nodes, n => Assert.True(n.Sensitivity > 0));
+    }
+
+    [Fact]
     public void The_most_sensitive_weights_per_byte_are_upgraded_first()
     {
         var fp32 = TransformerModelBuilder.Build(Options);
