@@ -34,18 +34,25 @@ public class MixedPrecisionSearchTests(ITestOutputHelper output)
     private static int[] Bits(ModelProto model) => model.Graph.Node.Where(n => n.OpType == "MatMulNBits")
         .Select(n => (int)n.Attribute.Single(a => a.Name == "bits").I).ToArray();
 
-    [Fact]
-    public void A_budget_between_int4_and_int8_gets_both_and_lands_between_them_in_fidelity()
+    /// <summary>The small transformer quantized all-int4 and all-int8, and their weight ratios.</summary>
+    private static (ModelProto Fp32, OnnxModel Model, ModelProto Int4, ModelProto Int8, double Small, double Large) Uniforms()
     {
         var fp32 = TransformerModelBuilder.Build(Options);
         var model = OnnxModel.FromProto(fp32);
-        var int4 = MatMulNBitsQuantizer.Quantize(model, Uniform("int4"));
-        var int8 = MatMulNBitsQuantizer.Quantize(model, Uniform("int8"));
-        double small = WeightRatio(fp32, int4.Model), large = WeightRatio(fp32, int8.Model), budget = (small + large) / 2;
+        var int4 = MatMulNBitsQuantizer.Quantize(model, Uniform("int4")).Model;
+        var int8 = MatMulNBitsQuantizer.Quantize(model, Uniform("int8")).Model;
+        return (fp32, model, int4, int8, WeightRatio(fp32, int4), WeightRatio(fp32, int8));
+    }
+
+    [Fact]
+    public void A_budget_between_int4_and_int8_gets_both_and_lands_between_them_in_fidelity()
+    {
+        var (fp32, model, int4, int8, small, large) = Uniforms();
+        double budget = (small + large) / 2;
 
         var mixed = MixedPrecisionSearch.Quantize(model, Mixed(budget), Sentences(Options, 4, 16, 10));
         var heldOut = Sentences(Options, 4, 16, 900);
-        double sqnr4 = OutputSqnr(fp32, int4.Model, heldOut), sqnr8 = OutputSqnr(fp32, int8.Model, heldOut);
+        double sqnr4 = OutputSqnr(fp32, int4, heldOut), sqnr8 = OutputSqnr(fp32, int8, heldOut);
         double sqnrMixed = OutputSqnr(fp32, mixed.Model, heldOut), size = WeightRatio(fp32, mixed.Model);
         output.WriteLine($"MatMul weight bytes / fp32: int4 {small:F3}, int8 {large:F3}, mixed {size:F3} (budget {budget:F3}); " +
             $"SQNR int4 {sqnr4:F2} dB, mixed {sqnrMixed:F2} dB, int8 {sqnr8:F2} dB; {mixed.Warnings.Last()}");
@@ -63,16 +70,13 @@ public class MixedPrecisionSearchTests(ITestOutputHelper output)
     [Fact]
     public void Past_the_measured_weight_count_groups_still_buy_fidelity_within_the_budget()
     {
-        var fp32 = TransformerModelBuilder.Build(Options);
-        var model = OnnxModel.FromProto(fp32);
-        var int4 = MatMulNBitsQuantizer.Quantize(model, Uniform("int4"));
-        var int8 = MatMulNBitsQuantizer.Quantize(model, Uniform("int8"));
-        double budget = (WeightRatio(fp32, int4.Model) + WeightRatio(fp32, int8.Model)) / 2;
+        var (fp32, model, int4, _, small, large) = Uniforms();
+        double budget = (small + large) / 2;
 
         // 13 weights measured in 4 groups of consecutive weights.
         var local = MixedPrecisionSearch.Quantize(model, Mixed(budget), Sentences(Options, 4, 16, 10), maxMeasuredWeights: 4);
         var heldOut = Sentences(Options, 4, 16, 900);
-        double sqnr4 = OutputSqnr(fp32, int4.Model, heldOut), sqnrLocal = OutputSqnr(fp32, local.Model, heldOut);
+        double sqnr4 = OutputSqnr(fp32, int4, heldOut), sqnrLocal = OutputSqnr(fp32, local.Model, heldOut);
         double size = WeightRatio(fp32, local.Model);
         output.WriteLine($"grouped: {size:F3}x (budget {budget:F3}), SQNR {sqnrLocal:F2} dB against int4 {sqnr4:F2} dB; " +
             string.Join(" | ", local.Warnings));
