@@ -88,7 +88,7 @@ public static class AwqScaling
         SampleFeed feed, CancellationToken cancellationToken)
     {
         var samples = new Dictionary<string, TokenSample>(StringComparer.Ordinal);
-        long bytesPerRow = sites.Sum(s => sizeof(float) * editor.FindInitializer(s.Norm.Input[1])!.Dims[0]);
+        long bytesPerRow = sites.Sum(s => sizeof(float) * editor.FindInitializer(s.Norm.Input[s.Scale])!.Dims[0]);
         int rows = (int)Math.Clamp(RowBudgetBytes / Math.Max(1, bytesPerRow), 16, MaxRows);
         TensorSweep.Run(model, sites.Select(s => s.Output).Distinct().ToList(), feed, (name, shape, x) =>
         {

@@ -11,6 +11,7 @@ using Qaas.Quantization.Transforms.Graph;
 using Qaas.Runtime.Tensors;
 using Xunit.Abstractions;
 using static Qaas.Quantization.Tests.Transforms.TransformModels;
+using static Qaas.Quantization.Tests.WeightOnly.TransformerRun;
 
 namespace Qaas.Quantization.Tests.Transforms;
 
@@ -35,6 +36,23 @@ public class SmoothQuantGraphTests(ITestOutputHelper output)
 
         double sqnr = Sqnr(original, smoothed, Hidden_(2, 20));
         Assert.True(sqnr > 80, $"SQNR {sqnr:F1} dB: the rewrite must be exact up to float rounding");
+    }
+
+    [Theory]
+    [InlineData("SimplifiedLayerNormalization")]
+    [InlineData("SkipSimplifiedLayerNormalization")]
+    public void RMS_norms_of_llm_exports_are_smoothed_exactly_too(string norm)
+    {
+        var original = LayerNormProjections(Tokens, Hidden, Outputs, j => j < 4, 40f, seed: 9, norm);
+        var smoothed = original.Clone();
+        Assert.Equal(1, LayerNormSmoother.Apply(smoothed, OnnxModel.FromProto(original), Hidden_(4, 1)));
+        var normNode = smoothed.Graph.Node.Single(n => n.OpType == norm);
+        var gamma = TensorData.Read<float>(smoothed.Graph.Initializer.Single(t => t.Name == normNode.Input[norm.StartsWith("Skip") ? 2 : 1]));
+        Assert.True(gamma.Take(4).Max() < 10, $"outlier channels scaled down: {gamma[0]}");
+        double sqnr = Sqnr(original, smoothed, Hidden_(2, 20));
+        Assert.True(sqnr > 80, $"SQNR {sqnr:F1} dB: the rewrite must be exact up to float rounding");
+        if (norm.StartsWith("Skip"))
+            Assert.Equal(RunOutput(original, Hidden_(1, 20).Samples().First(), "sum"), RunOutput(smoothed, Hidden_(1, 20).Samples().First(), "sum"));
     }
 
     [Fact]

@@ -30,7 +30,10 @@ internal static class TransformModels
     /// x[1, tokens, hidden] -> LayerNormalization (channels picked by <paramref name="salient"/> scaled by
     /// <paramref name="salientScale"/>, the rest ~1) -> MatMul W[hidden, outputs] and W'[hidden, outputs] -> y, y2.
     /// </summary>
-    public static ModelProto LayerNormProjections(int tokens, int hidden, int outputs, Func<int, bool> salient, float salientScale, int seed)
+    /// <param name="norm">LayerNormalization, SimplifiedLayerNormalization (no bias) or SkipSimplifiedLayerNormalization
+    /// (com.microsoft, x as its own skip; the residual sum becomes a third graph output).</param>
+    public static ModelProto LayerNormProjections(int tokens, int hidden, int outputs, Func<int, bool> salient, float salientScale, int seed,
+        string norm = "LayerNormalization")
     {
         var random = new Random(seed);
         float[] Values(int n, float scale) => Enumerable.Range(0, n).Select(_ => (float)(random.NextDouble() - 0.5) * scale).ToArray();
@@ -40,14 +43,31 @@ internal static class TransformModels
         graph.Output.Add(Float("y", 1, tokens, outputs));
         graph.Output.Add(Float("y2", 1, tokens, outputs));
         graph.Initializer.Add(TensorData.Create<float>("gamma", gamma, [hidden]));
-        graph.Initializer.Add(TensorData.Create<float>("beta", Values(hidden, 0.2f), [hidden]));
+        var beta = Values(hidden, 0.2f); // drawn for every norm, so the weights below stay the same
+        if (norm == "LayerNormalization")
+            graph.Initializer.Add(TensorData.Create<float>("beta", beta, [hidden]));
         graph.Initializer.Add(TensorData.Create<float>("w", Values(hidden * outputs, 0.3f), [hidden, outputs]));
         graph.Initializer.Add(TensorData.Create<float>("w2", Values(hidden * outputs, 0.3f), [hidden, outputs]));
-        graph.Node.Add(Node("LayerNormalization", ["x", "gamma", "beta"], ["h"]));
-        graph.Node.Add(Node("MatMul", ["h", "w"], ["y"]));
-        graph.Node.Add(Node("MatMul", ["h", "w2"], ["y2"]));
         var model = new ModelProto { IrVersion = 8, Graph = graph };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 17 });
+        switch (norm)
+        {
+            case "LayerNormalization":
+                graph.Node.Add(Node(norm, ["x", "gamma", "beta"], ["h"]));
+                break;
+            case "SimplifiedLayerNormalization":
+                graph.Node.Add(Node(norm, ["x", "gamma"], ["h"]));
+                break;
+            default:
+                var skip = Node(norm, ["x", "x", "gamma"], ["h", "", "", "sum"]);
+                skip.Domain = "com.microsoft";
+                graph.Node.Add(skip);
+                graph.Output.Add(Float("sum", 1, tokens, hidden));
+                model.OpsetImport.Add(new OperatorSetIdProto { Domain = "com.microsoft", Version = 1 });
+                break;
+        }
+        graph.Node.Add(Node("MatMul", ["h", "w"], ["y"]));
+        graph.Node.Add(Node("MatMul", ["h", "w2"], ["y2"]));
         return model;
     }
 

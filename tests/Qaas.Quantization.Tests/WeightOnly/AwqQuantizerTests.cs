@@ -19,7 +19,8 @@ public class AwqQuantizerTests(ITestOutputHelper output)
     private const int Tokens = 32, Hidden = 256, Outputs = 128;
 
     /// <summary>x[1,32,256] -> LayerNormalization (8 salient channels, scale 12) -> MatMul W[256,128] and W'[256,128].</summary>
-    private static ModelProto SalientBlock() => LayerNormProjections(Tokens, Hidden, Outputs, j => j % 32 == 3, 12f, seed: 11);
+    private static ModelProto SalientBlock(string norm = "LayerNormalization") =>
+        LayerNormProjections(Tokens, Hidden, Outputs, j => j % 32 == 3, 12f, seed: 11, norm);
 
     private static SampleFeed Inputs(int count, int seed) => UniformTokens(count, Tokens, Hidden, seed);
 
@@ -38,20 +39,23 @@ public class AwqQuantizerTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void Awq_keeps_the_outputs_of_salient_channels_closer_than_rounding(bool clipSearch)
+    [InlineData(false, "LayerNormalization")]
+    [InlineData(true, "LayerNormalization")]
+    [InlineData(true, "SimplifiedLayerNormalization")]
+    [InlineData(true, "SkipSimplifiedLayerNormalization")]
+    public void Awq_keeps_the_outputs_of_salient_channels_closer_than_rounding(bool clipSearch, string norm)
     {
-        var model = OnnxModel.FromProto(SalientBlock());
+        var model = OnnxModel.FromProto(SalientBlock(norm));
         var options = new MatMulNBitsOptions(ClipSearch: clipSearch);
         var rtn = MatMulNBitsQuantizer.Quantize(model, W4("rtn"), options);
         var awq = MatMulNBitsQuantizer.Quantize(model, W4("awq"), options, calibration: Inputs(4, 1));
 
         Assert.Empty(awq.Warnings);
         Assert.Equal(rtn.Model.Graph.Node.Count(n => n.OpType == "MatMulNBits"), awq.Model.Graph.Node.Count(n => n.OpType == "MatMulNBits"));
-        Assert.EndsWith("_awq", awq.Model.Graph.Node.Single(n => n.OpType == "LayerNormalization").Input[1]);
+        var normNode = awq.Model.Graph.Node.Single(n => n.OpType == norm);
+        Assert.EndsWith("_awq", normNode.Input[norm.StartsWith("Skip") ? 2 : 1]);
         double rtnSqnr = Sqnr(model.Proto, rtn.Model, Inputs(3, 50)), awqSqnr = Sqnr(model.Proto, awq.Model, Inputs(3, 50));
-        output.WriteLine($"clip search {clipSearch}: SQNR RTN {rtnSqnr:F2} dB, AWQ {awqSqnr:F2} dB on held-out inputs");
+        output.WriteLine($"{norm}, clip search {clipSearch}: SQNR RTN {rtnSqnr:F2} dB, AWQ {awqSqnr:F2} dB on held-out inputs");
         Assert.True(awqSqnr > rtnSqnr + 1, $"AWQ {awqSqnr:F2} dB vs RTN {rtnSqnr:F2} dB");
     }
 
