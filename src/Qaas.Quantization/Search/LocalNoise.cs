@@ -14,6 +14,30 @@ namespace Qaas.Quantization.Search;
 /// </summary>
 public static class LocalNoise
 {
+    /// <summary>MatMul inputs captured per calibration pass.</summary>
+    public const int InputsPerPass = 16;
+
+    /// <summary>
+    /// A group's measured noise (one run with all its weights at the fewest bits) shared among its weights
+    /// [first, end) in proportion to their local errors at each width; evenly, with 4^-b per extra bit, when the group
+    /// has no local error at all. A weight without a local error of its own gets the group's smallest nonzero share,
+    /// so that it is not taken for free of noise.
+    /// </summary>
+    public static void Share(double groupNoise, double[,] local, int first, int end, int[] bits, double[,] into)
+    {
+        double sum = 0, smallest = double.PositiveInfinity;
+        for (int i = first; i < end; i++)
+        {
+            sum += local[i, 0];
+            if (local[i, 0] > 0) smallest = Math.Min(smallest, local[i, 0]);
+        }
+        for (int i = first; i < end; i++)
+            for (int l = 0; l < bits.Length; l++)
+                into[i, l] = sum <= 0 ? groupNoise * Math.Pow(4, bits[0] - bits[l]) / (end - first)
+                    : local[i, 0] > 0 ? groupNoise * local[i, l] / sum
+                    : groupNoise * smallest / sum * Math.Pow(4, bits[0] - bits[l]);
+    }
+
     /// <param name="uses">Per weight, the main-graph MatMuls that read it.</param>
     /// <param name="roundTrip">The quantizer's rounding of a weight read by a MatMul, to b bits, dequantized.</param>
     /// <returns>[weight, candidate] relative output error.</returns>
@@ -22,17 +46,22 @@ public static class LocalNoise
         CancellationToken cancellationToken)
     {
         var energy = new Dictionary<string, double[]>(StringComparer.Ordinal);
-        TensorSweep.Run(model, uses.SelectMany(u => u).Select(m => m.Input).Distinct().ToList(), calibration, (name, shape, x) =>
+        var inputs = uses.SelectMany(u => u).Select(m => m.Input).Distinct().ToList();
+        // A few inputs per pass: capturing every MatMul input of a large model at once would hold all its activations.
+        for (int first = 0; first < inputs.Count; first += InputsPerPass)
         {
-            if (shape.Count == 0 || x.IsEmpty) return;
-            int k = checked((int)shape[^1]);
-            if (!energy.TryGetValue(name, out var e)) energy[name] = e = new double[k];
-            if (e.Length != k) return;
-            for (int r = 0; r + k <= x.Length; r += k)
-                for (int j = 0; j < k; j++)
-                    e[j] += (double)x[r + j] * x[r + j];
-        }, cancellationToken);
-        progress?.Report(0.5);
+            TensorSweep.Run(model, inputs.Skip(first).Take(InputsPerPass).ToList(), calibration, (name, shape, x) =>
+            {
+                if (shape.Count == 0 || x.IsEmpty) return;
+                int k = checked((int)shape[^1]);
+                if (!energy.TryGetValue(name, out var e)) energy[name] = e = new double[k];
+                if (e.Length != k) return;
+                for (int r = 0; r + k <= x.Length; r += k)
+                    for (int j = 0; j < k; j++)
+                        e[j] += (double)x[r + j] * x[r + j];
+            }, cancellationToken);
+            progress?.Report(0.5 * Math.Min(inputs.Count, first + InputsPerPass) / inputs.Count);
+        }
 
         var noise = new double[uses.Count, bits.Length];
         for (int i = 0; i < uses.Count; i++)

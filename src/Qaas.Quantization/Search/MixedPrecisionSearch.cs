@@ -136,12 +136,11 @@ public static class MixedPrecisionSearch
             var members = layers.Skip(first).Take(end - first).Select(m => m.WeightName).ToHashSet(StringComparer.Ordinal);
             using var candidate = sessions.Open(run(m => members.Contains(m.WeightName) ? bits[0] : null).Model);
             double fewest = Math.Pow(10, -outputs.MinSqnrDb(candidate, cancellationToken) / 10);
-            double localSum = 0;
-            for (int i = first; i < end; i++) localSum += local?[i, 0] ?? 0;
-            for (int i = first; i < end; i++)
+            if (local is null)
                 for (int l = 0; l < bits.Length; l++)
-                    noise[i, l] = local is null ? fewest * Math.Pow(4, bits[0] - bits[l])
-                        : localSum > 0 ? fewest * local[i, l] / localSum : fewest * Math.Pow(4, bits[0] - bits[l]) / (end - first);
+                    noise[first, l] = fewest * Math.Pow(4, bits[0] - bits[l]);
+            else
+                LocalNoise.Share(fewest, local, first, end, bits, noise);
             progress?.Report((double)(g + 1) / count);
         }
         return noise;

@@ -35,15 +35,17 @@ public static class AwqScaling
     public sealed record Outcome(OnnxModel Model, int Scaled, int Sites, IReadOnlyDictionary<string, float[]> RowWeights,
         IReadOnlyDictionary<string, float[]> RowScales, int Unmeasured);
 
-    /// <param name="roundingFor">The rounding the quantizer will apply to a MatMul's weight; null for one it leaves float.</param>
+    /// <param name="roundingFor">The rounding the quantizer will apply to a MatMul's weight; null for one it leaves float
+    /// (its site is then left alone).</param>
     /// <param name="progress">Share done: a fifth for the calibration sweep, the rest site by site.</param>
     public static Outcome Apply(OnnxModel model, SampleFeed calibration, Func<NodeProto, Rounding?> roundingFor,
         IProgress<double>? progress = null, CancellationToken cancellationToken = default)
     {
         var proto = model.Proto.Clone();
         var editor = new GraphEditor(proto);
-        // Sites whose MatMuls all stay float have no rounding error to reduce.
-        var sites = LayerNormSite.Find(proto, editor).Where(s => s.MatMuls.Any(m => roundingFor(m) is not null)).ToList();
+        // Every MatMul of a site must be quantized: the norm's output changes, and only a quantized weight gets its rows
+        // scaled back (as the quantizer reads it).
+        var sites = LayerNormSite.Find(proto, editor).Where(s => s.MatMuls.All(m => roundingFor(m) is not null)).ToList();
         var rowWeights = new Dictionary<string, float[]>(StringComparer.Ordinal);
         var rowScales = new Dictionary<string, float[]>(StringComparer.Ordinal);
         if (sites.Count == 0)
@@ -65,8 +67,8 @@ public static class AwqScaling
             }
             var weights = site.ReadWeights(editor, model);
             var roundings = site.MatMuls.Select(roundingFor).ToList();
-            var result = Awq.Search(t.MeanAbs(), t.Rows(), weights,
-                (i, w, k, n, s) => roundings[i] is { } round ? round(w, k, n, Divided(meanSquare, s)) : w, cancellationToken: cancellationToken);
+            var result = Awq.Search(t.MeanAbs(), t.Rows(), weights, (i, w, k, n, s) => roundings[i]!(w, k, n, Divided(meanSquare, s)),
+                cancellationToken: cancellationToken);
             foreach (var m in site.MatMuls)
                 rowWeights[m.Output[0]] = Divided(meanSquare, result.Scales);
             if (result.Alpha == 0)

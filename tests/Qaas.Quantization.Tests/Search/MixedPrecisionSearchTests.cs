@@ -87,6 +87,27 @@ public class MixedPrecisionSearchTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_groups_noise_is_shared_by_local_error_at_each_width()
+    {
+        int[] bits = [4, 8];
+        var local = new double[,] { { 4, 1 }, { 1, 0.25 }, { 0, 0 } };
+        var noise = new double[3, 2];
+        LocalNoise.Share(10, local, 0, 3, bits, noise);
+        Assert.Equal(8, noise[0, 0], 12);
+        Assert.Equal(2, noise[0, 1], 12);
+        Assert.Equal(2, noise[1, 0], 12);
+        Assert.Equal(0.5, noise[1, 1], 12);
+        // No local error of its own: the smallest share in the group, not zero.
+        Assert.Equal(2, noise[2, 0], 12);
+        Assert.Equal(2.0 / 256, noise[2, 1], 12);
+
+        var none = new double[2, 2];
+        LocalNoise.Share(10, new double[2, 2], 0, 2, bits, none);
+        Assert.Equal(5, none[0, 0], 12);
+        Assert.Equal(5.0 / 256, none[1, 1], 12);
+    }
+
+    [Fact]
     public void The_most_sensitive_weights_per_byte_are_upgraded_first()
     {
         var fp32 = TransformerModelBuilder.Build(Options);

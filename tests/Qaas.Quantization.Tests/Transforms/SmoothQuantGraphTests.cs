@@ -41,7 +41,9 @@ public class SmoothQuantGraphTests(ITestOutputHelper output)
     [Theory]
     [InlineData("SimplifiedLayerNormalization")]
     [InlineData("SkipSimplifiedLayerNormalization")]
-    public void RMS_norms_of_llm_exports_are_smoothed_exactly_too(string norm)
+    [InlineData("SkipLayerNormalization")]
+    [InlineData("RMSNormalization")]
+    public void RMS_and_skip_norms_of_llm_exports_are_smoothed_exactly_too(string norm)
     {
         var original = LayerNormProjections(Tokens, Hidden, Outputs, j => j < 4, 40f, seed: 9, norm);
         var smoothed = original.Clone();
@@ -53,6 +55,16 @@ public class SmoothQuantGraphTests(ITestOutputHelper output)
         Assert.True(sqnr > 80, $"SQNR {sqnr:F1} dB: the rewrite must be exact up to float rounding");
         if (norm.StartsWith("Skip"))
             Assert.Equal(RunOutput(original, Hidden_(1, 20).Samples().First(), "sum"), RunOutput(smoothed, Hidden_(1, 20).Samples().First(), "sum"));
+    }
+
+    [Fact]
+    public void A_norm_whose_bias_broadcasts_one_value_is_left_alone()
+    {
+        var model = OutlierBlock();
+        var beta = model.Graph.Initializer.Single(t => t.Name == "beta");
+        model.Graph.Initializer.Remove(beta);
+        model.Graph.Initializer.Add(TensorData.Create<float>("beta", [0.1f], [1]));
+        Assert.Equal(0, LayerNormSmoother.Apply(model.Clone(), OnnxModel.FromProto(model), Hidden_(2, 1)));
     }
 
     [Fact]

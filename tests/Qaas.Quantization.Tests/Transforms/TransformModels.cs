@@ -30,8 +30,9 @@ internal static class TransformModels
     /// x[1, tokens, hidden] -> LayerNormalization (channels picked by <paramref name="salient"/> scaled by
     /// <paramref name="salientScale"/>, the rest ~1) -> MatMul W[hidden, outputs] and W'[hidden, outputs] -> y, y2.
     /// </summary>
-    /// <param name="norm">LayerNormalization, SimplifiedLayerNormalization (no bias) or SkipSimplifiedLayerNormalization
-    /// (com.microsoft, x as its own skip; the residual sum becomes a third graph output).</param>
+    /// <param name="norm">LayerNormalization, RMSNormalization (opset 23) or SimplifiedLayerNormalization (no bias), or
+    /// SkipLayerNormalization / SkipSimplifiedLayerNormalization (com.microsoft, x as its own skip; the residual sum
+    /// becomes a third graph output).</param>
     public static ModelProto LayerNormProjections(int tokens, int hidden, int outputs, Func<int, bool> salient, float salientScale, int seed,
         string norm = "LayerNormalization")
     {
@@ -44,7 +45,7 @@ internal static class TransformModels
         graph.Output.Add(Float("y2", 1, tokens, outputs));
         graph.Initializer.Add(TensorData.Create<float>("gamma", gamma, [hidden]));
         var beta = Values(hidden, 0.2f); // drawn for every norm, so the weights below stay the same
-        if (norm == "LayerNormalization")
+        if (norm is "LayerNormalization" or "SkipLayerNormalization")
             graph.Initializer.Add(TensorData.Create<float>("beta", beta, [hidden]));
         graph.Initializer.Add(TensorData.Create<float>("w", Values(hidden * outputs, 0.3f), [hidden, outputs]));
         graph.Initializer.Add(TensorData.Create<float>("w2", Values(hidden * outputs, 0.3f), [hidden, outputs]));
@@ -58,8 +59,13 @@ internal static class TransformModels
             case "SimplifiedLayerNormalization":
                 graph.Node.Add(Node(norm, ["x", "gamma"], ["h"]));
                 break;
+            case "RMSNormalization":
+                graph.Node.Add(Node(norm, ["x", "gamma"], ["h"]));
+                model.OpsetImport[0].Version = 23;
+                model.IrVersion = 11;
+                break;
             default:
-                var skip = Node(norm, ["x", "x", "gamma"], ["h", "", "", "sum"]);
+                var skip = Node(norm, norm == "SkipLayerNormalization" ? ["x", "x", "gamma", "beta"] : ["x", "x", "gamma"], ["h", "", "", "sum"]);
                 skip.Domain = "com.microsoft";
                 graph.Node.Add(skip);
                 graph.Output.Add(Float("sum", 1, tokens, hidden));

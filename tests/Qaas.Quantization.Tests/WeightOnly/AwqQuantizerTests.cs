@@ -80,6 +80,19 @@ public class AwqQuantizerTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_norm_feeding_a_matmul_the_recipe_leaves_float_is_not_rescaled()
+    {
+        var fp32 = SalientBlock();
+        var recipe = W4("awq") with { Nodes = new NodeSelection { Include = new NodeFilter { OpTypes = ["MatMul"] }, Exclude = new NodeFilter { Names = ["MatMul_y2"] } } };
+        var awq = MatMulNBitsQuantizer.Quantize(OnnxModel.FromProto(fp32), recipe, MatMulNBitsOptions.Default, calibration: Inputs(2, 1));
+        Assert.Single(awq.Model.Graph.Node, n => n.OpType == "MatMulNBits");
+        Assert.Contains(awq.Warnings, w => w.Contains("no LayerNormalization"));
+        // The float MatMul reads the norm's output unchanged: its result is fp32's, bit for bit.
+        var sample = Inputs(1, 50).Samples().First();
+        Assert.Equal(RunOutput(fp32, sample, "y2"), RunOutput(awq.Model, sample, "y2"));
+    }
+
+    [Fact]
     public void Progress_climbs_through_the_search_and_the_rounding_to_one()
     {
         var seen = new List<double>();

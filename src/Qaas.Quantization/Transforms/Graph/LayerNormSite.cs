@@ -52,6 +52,9 @@ public sealed record LayerNormSite(NodeProto Norm, IReadOnlyList<NodeProto> MatM
                 continue;
             var consumers = view.ConsumersOf(y);
             long channels = editor.FindInitializer(norm.Input[kind.Scale])!.Dims[0];
+            // A broadcast scale or bias (one value for all channels) cannot take per-channel factors.
+            if (hasBias && editor.FindInitializer(norm.Input[kind.Bias])!.Dims[0] != channels)
+                continue;
             if (consumers.Count > 0 && consumers.All(m => m.OpType == "MatMul" && m.Domain.Length == 0 && m.Input[0] == y
                 && Owned(m.Input[1], 2) && editor.FindInitializer(m.Input[1])!.Dims[0] == channels))
                 sites.Add(new LayerNormSite(norm, consumers, kind.Scale, hasBias ? kind.Bias : -1));
