@@ -60,7 +60,7 @@ public sealed class TransformerW4Benchmark : IBenchmark
             double cosine = SequenceLengths.Min(s => Cosine(expected[s], actual[s]));
             int rows = SequenceLengths.Max();
             double worstToken = Enumerable.Range(0, rows).Min(t => Cosine(expected[rows].AsSpan(t * o.Vocab, o.Vocab), actual[rows].AsSpan(t * o.Vocab, o.Vocab)));
-            double weightRatio = (double)MatMulNBitsBytes(quantized) / FloatMatMulWeightBytes(fp32);
+            double weightRatio = (double)MatMulNBitsQuantizer.PackedWeightBytes(quantized) / FloatMatMulWeightBytes(fp32);
             double fileRatio = (double)bytes.Length / fp32Bytes.Length;
             bool isPreset = label == "w4-rtn preset";
             report.Figure($"[{label}]", $"{recipe.Weights.Algorithm}, block {recipe.Weights.GroupSize}, clip search {(options.ClipSearch ? "on" : "off")}, " +
@@ -145,14 +145,6 @@ public sealed class TransformerW4Benchmark : IBenchmark
         Dictionary<string, Tensor> inputs, int pairs)
     {
         return AlternatingRuns.Measure(() => fp32.Run(inputs), () => int4.Run(inputs), WarmUp, pairs);
-    }
-
-    /// <summary>Packed B, scales and zero points of every MatMulNBits node (inputs 1..3), as the acceptance counts them.</summary>
-    private static long MatMulNBitsBytes(ModelProto m)
-    {
-        var inits = m.Graph.Initializer.ToDictionary(t => t.Name);
-        return m.Graph.Node.Where(n => n.OpType == "MatMulNBits").SelectMany(n => n.Input.Skip(1).Take(3))
-            .Where(inits.ContainsKey).Sum(name => (long)inits[name].RawData.Length);
     }
 
     private static long FloatMatMulWeightBytes(ModelProto m)

@@ -40,6 +40,14 @@ public static class MatMulNBitsPacker
         return PackQuantized(rtn, bits, blockSize, maxDegreeOfParallelism);
     }
 
+    /// <summary>Bytes a packed W[K, N] takes: values (K padded up to whole blocks), a float scale per block and column,
+    /// and the packed zero points when asymmetric.</summary>
+    public static long ByteCount(int k, int n, int bits, int blockSize, bool symmetric)
+    {
+        long kBlocks = (k + blockSize - 1) / blockSize;
+        return n * kBlocks * (blockSize * bits / 8) + n * kBlocks * sizeof(float) + (symmetric ? 0 : n * ((kBlocks * bits + 7) / 8));
+    }
+
     /// <summary>Packs an unsigned RTN result (values in [0, 2^bits)) whose blocks along K have length blockSize.</summary>
     public static MatMulNBitsWeights PackQuantized(RtnResult rtn, int bits, int blockSize, int maxDegreeOfParallelism = -1)
     {

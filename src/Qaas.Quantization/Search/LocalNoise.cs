@@ -8,7 +8,7 @@ namespace Qaas.Quantization.Search;
 /// <summary>
 /// A weight's sensitivity from its own MatMuls alone: the relative output error its rounding causes,
 /// sum_j E[x_j^2] sum_n (w_jn - q_jn)^2 / sum_j E[x_j^2] sum_n w_jn^2, with E[x_j^2] of each MatMul's input channel j
-/// measured in one calibration pass (the diagonal of X^T X; cross terms ignored), summed over the MatMuls that read the
+/// measured on the calibration samples (the diagonal of X^T X; cross terms ignored), summed over the MatMuls that read the
 /// weight. It does not see how the error travels to the model's outputs, but costs one pass instead of one model run
 /// per weight.
 /// </summary>
@@ -50,16 +50,10 @@ public static class LocalNoise
         // A few inputs per pass: capturing every MatMul input of a large model at once would hold all its activations.
         for (int first = 0; first < inputs.Count; first += InputsPerPass)
         {
-            TensorSweep.Run(model, inputs.Skip(first).Take(InputsPerPass).ToList(), calibration, (name, shape, x) =>
-            {
-                if (shape.Count == 0 || x.IsEmpty) return;
-                int k = checked((int)shape[^1]);
-                if (!energy.TryGetValue(name, out var e)) energy[name] = e = new double[k];
-                if (e.Length != k) return;
-                for (int r = 0; r + k <= x.Length; r += k)
-                    for (int j = 0; j < k; j++)
-                        e[j] += (double)x[r + j] * x[r + j];
-            }, cancellationToken);
+            var batch = inputs.Skip(first).Take(InputsPerPass).ToList();
+            foreach (var (name, e) in ChannelStatistics.Measure(model, batch, calibration, ChannelAxis.Last, ChannelReduction.MeanSquare,
+                         cancellationToken))
+                energy[name] = e;
             progress?.Report(0.5 * Math.Min(inputs.Count, first + InputsPerPass) / inputs.Count);
         }
 

@@ -1,6 +1,5 @@
 using Qaas.Onnx.Graph;
 using Qaas.Onnx.Io;
-using Qaas.Onnx.Proto;
 using Qaas.Onnx.Rewrite;
 using Qaas.Quantization.Algorithms;
 using Qaas.Quantization.Pipeline;
@@ -74,7 +73,7 @@ public static class MixedPrecisionSearch
         long fp32 = layers.Sum(m => TensorLayout.ByteSize(m.Weight) ?? 0);
         long budget = (long)(ratio * fp32);
         var copies = uses.Select(g => g.Count()).ToArray();
-        long Bytes(int layer, int b) => copies[layer] * PackedBytes(layers[layer], b, BlockOf(layers[layer]), symmetric);
+        long Bytes(int layer, int b) => copies[layer] * MatMulNBitsPacker.ByteCount(layers[layer].K, layers[layer].N, b, BlockOf(layers[layer]), symmetric);
         var level = new int[layers.Count]; // index into bits
         long size = Enumerable.Range(0, layers.Count).Sum(i => Bytes(i, bits[0]));
         while (true)
@@ -108,7 +107,7 @@ public static class MixedPrecisionSearch
                 $"were measured in {Math.Max(1, maxMeasuredWeights)} groups of consecutive weights, each group's output noise shared in " +
                 "proportion to its weights' own relative output errors.");
         var counts = string.Join(", ", bits.Select(b => $"{level.Count(l => bits[l] == b)} at {b} bits"));
-        double reached = (double)PackedMatMulBytes(result.Model) / Math.Max(1, fp32);
+        double reached = (double)MatMulNBitsQuantizer.PackedWeightBytes(result.Model) / Math.Max(1, fp32);
         warnings.Add(size <= budget
             ? $"Mixed precision: {counts} of {layers.Count} MatMul weights; they take {reached:F3}x their fp32 bytes (budget {ratio:F3}x)."
             : $"Mixed precision: the size budget {ratio:F3}x cannot be met; even with every MatMul weight at {bits[0]} bits they " +
@@ -144,23 +143,5 @@ public static class MixedPrecisionSearch
             progress?.Report((double)(g + 1) / count);
         }
         return noise;
-    }
-
-    /// <summary>MatMulNBits bytes of one weight: packed values, a float scale per block and column, and packed zero points.</summary>
-    private static long PackedBytes(WeightedMatMul m, int bits, int block, bool symmetric)
-    {
-        long blocks = (m.K + block - 1) / block;
-        long values = m.N * blocks * (block * bits / 8);
-        long scales = m.N * blocks * sizeof(float);
-        long zeroPoints = symmetric ? 0 : m.N * ((blocks * bits + 7) / 8);
-        return values + scales + zeroPoints;
-    }
-
-    /// <summary>B, scales and zero points of the main graph's MatMulNBits nodes, as written.</summary>
-    public static long PackedMatMulBytes(ModelProto model)
-    {
-        var initializers = model.Graph.Initializer.ToDictionary(t => t.Name);
-        return model.Graph.Node.Where(n => n.OpType == "MatMulNBits").SelectMany(n => n.Input.Skip(1).Take(3))
-            .Where(initializers.ContainsKey).Sum(name => TensorLayout.ByteSize(initializers[name]) ?? 0);
     }
 }

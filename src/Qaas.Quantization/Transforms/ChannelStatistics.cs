@@ -7,8 +7,8 @@ namespace Qaas.Quantization.Transforms;
 /// <summary>Which axis of a tensor holds its channels: 1 (C of NCHW, K of a [M, K] Gemm input) or the last (a transformer's hidden size).</summary>
 public enum ChannelAxis { Second, Last }
 
-/// <summary>What is kept per channel over every sample: the mean, or the largest magnitude.</summary>
-public enum ChannelReduction { Mean, AbsMax }
+/// <summary>What is kept per channel over every sample: the mean, the mean square, or the largest magnitude.</summary>
+public enum ChannelReduction { Mean, MeanSquare, AbsMax }
 
 /// <summary>One statistic per channel of chosen float tensors over a sample feed (<see cref="TensorSweep"/>).</summary>
 public static class ChannelStatistics
@@ -24,7 +24,8 @@ public static class ChannelStatistics
             : totals.ToDictionary(kv => kv.Key, kv => kv.Value.Select(s => s / Math.Max(1, samples)).ToArray(), StringComparer.Ordinal);
     }
 
-    // Folds one sample in: its per-channel mean (added up; divided by the sample count at the end) or largest magnitude.
+    // Folds one sample in: its per-channel mean or mean square (added up; divided by the sample count at the end) or
+    // largest magnitude.
     private static void Add(Dictionary<string, double[]> totals, string name, IReadOnlyList<long> shape, ReadOnlySpan<float> x,
         ChannelAxis axis, ChannelReduction reduction)
     {
@@ -51,7 +52,9 @@ public static class ChannelStatistics
                 }
                 else
                 {
-                    total[c] += TensorPrimitives.Sum(x.Slice(checked((int)start), checked((int)inner))) / (double)(inner * outer);
+                    var slice = x.Slice(checked((int)start), checked((int)inner));
+                    double sum = reduction == ChannelReduction.Mean ? TensorPrimitives.Sum(slice) : TensorPrimitives.SumOfSquares(slice);
+                    total[c] += sum / (inner * outer);
                 }
             }
     }

@@ -170,6 +170,14 @@ public static class MatMulNBitsQuantizer
         return new StoredWeight(packed, b, scales, zeroPoints, error);
     }
 
+    /// <summary>B, scales and zero points of the main graph's MatMulNBits nodes, as written.</summary>
+    public static long PackedWeightBytes(ModelProto model)
+    {
+        var initializers = model.Graph.Initializer.ToDictionary(t => t.Name);
+        return model.Graph.Node.Where(n => n.OpType == "MatMulNBits").SelectMany(n => n.Input.Skip(1).Take(3))
+            .Where(initializers.ContainsKey).Sum(name => TensorLayout.ByteSize(initializers[name]) ?? 0);
+    }
+
     /// <summary>The block size a MatMul gets: the recipe's, or the finer head block for a MatMul that writes a graph output.</summary>
     public static int BlockOf(WeightedMatMul m, int blockSize, MatMulNBitsOptions options, HashSet<string> graphOutputs) =>
         IsHead(m, graphOutputs) && options.HeadBlockSize is { } head ? Math.Min(head, blockSize) : blockSize;

@@ -28,7 +28,7 @@ public class MixedPrecisionSearchTests(ITestOutputHelper output)
         var promoted = fp32.Clone();
         new Qaas.Onnx.Rewrite.GraphEditor(promoted).PromoteConstantsToInitializers();
         long original = WeightedMatMuls.FindAll(promoted.Graph, null).GroupBy(m => m.WeightName).Sum(g => TensorLayout.ByteSize(g.First().Weight) ?? 0);
-        return (double)MixedPrecisionSearch.PackedMatMulBytes(quantized) / original;
+        return (double)MatMulNBitsQuantizer.PackedWeightBytes(quantized) / original;
     }
 
     private static int[] Bits(ModelProto model) => model.Graph.Node.Where(n => n.OpType == "MatMulNBits")
