@@ -55,9 +55,10 @@ public sealed class DetInt8Benchmark : IBenchmark
             .Note("intra-op threads as stated, inter-op 1, allow_spinning off, runs alternate fp32/int8; model sizes " +
                 $"{Units.Bytes(fp32Bytes.Length)} fp32, {Units.Bytes(int8Bytes.Length)} int8");
         // QAAS_DET_STUDY="4,16,32,8+bc,8+minmax,8+cle,16+slices,16+bc+float23,dynamic": IoU for other calibration-set
-        // sizes, with the bias-correction (bc) or cross-layer-equalization (cle) transform or min-max ranges; "slices" adds
-        // the IoU with the weights alone and with each eighth of the activation pairs alone; "single{n}" the IoU with each
-        // of the first n pairs alone; "float{n}" takes the first n
+        // sizes, with the bias-correction (bc) or cross-layer-equalization (cle) transform, AdaRound weights (ada) or min-max
+        // ranges; "weights" adds the IoU with the weights alone; "slices" adds that and the IoU with each eighth of the activation pairs alone; "single{n}" the IoU with each
+        // of the first n pairs alone; "worst{n}" takes out the n stem pairs that cost most alone;
+        // "flips" tells where the quantized map disagrees (by fp32 probability) and the IoU at other quantized thresholds; "float{n}" takes the first n
         // activation pairs out (IoU and 1-thread speed); "dynamic" is int8-dynamic with its Convs too (ConvInteger), with
         // its 1-thread speed.
         foreach (var spec in (Environment.GetEnvironmentVariable("QAAS_DET_STUDY") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries))
@@ -86,10 +87,13 @@ public sealed class DetInt8Benchmark : IBenchmark
         if (parts.Contains("bc")) studied = studied with { Transforms = ["fold-batchnorm", "bias-correction"] };
         if (parts.Contains("cle")) studied = studied with { Transforms = ["fold-batchnorm", "cross-layer-equalization"] };
         if (parts.Contains("minmax")) studied = studied with { Activations = studied.Activations! with { Calibration = "minmax" } };
+        if (parts.Contains("ada")) studied = studied with { Weights = studied.Weights! with { Algorithm = "adaround" } };
         var q = StaticQdqQuantizer.Quantize(model, studied, OcrSamples.Detector(images, Size, CalibrationSeed));
         report.Figure($"  study {spec}: IoU@0.3", $"{DetectionIoU(fp32Bytes, q.Model.ToByteArray()):F4} ({images} calibration images, " +
             $"{studied.Activations!.Calibration} ranges, transforms {string.Join("+", studied.Transforms ?? [])})");
         var activations = ActivationPairs.Tensors(q.Model);
+        if (parts.Contains("weights") && !parts.Contains("slices"))
+            report.Figure("    weights only (no activation pair)", $"IoU@0.3 {DetectionIoU(fp32Bytes, ActivationPairs.Without(q.Model, _ => true).ToByteArray()):F4}");
         if (parts.Contains("slices"))
         {
             // Where the activation error is: weights alone, then each eighth of the activation pairs (graph order) alone.
@@ -109,6 +113,19 @@ public sealed class DetInt8Benchmark : IBenchmark
                 $"{t.Replace("_float", "")} {DetectionIoU(fp32Bytes, ActivationPairs.Without(q.Model, other => other != t).ToByteArray()):F3}");
             report.Figure("    each pair alone", string.Join(", ", line));
         }
+        if (parts.Contains("flips"))
+            report.Figure("    flipped pixels", Flips(fp32Bytes, q.Model.ToByteArray()));
+        if (parts.FirstOrDefault(p => p.StartsWith("worst")) is { } worstSpec)
+        {
+            // The n stem pairs (of the first 23) that cost most alone taken out: the cheapest fp32 islands.
+            var worst = activations.Take(23)
+                .OrderBy(t => DetectionIoU(fp32Bytes, ActivationPairs.Without(q.Model, other => other != t).ToByteArray()))
+                .Take(int.Parse(worstSpec[5..])).ToHashSet();
+            var bytes = ActivationPairs.Without(q.Model, worst.Contains).ToByteArray();
+            var timing = Paired(fp32Bytes, bytes, input, threads: 1);
+            report.Figure($"    {worst.Count} worst stem pairs float ({string.Join(", ", worst.Select(t => t.Replace("_float", "")))})",
+                $"IoU@0.3 {DetectionIoU(fp32Bytes, bytes):F4}, 1 thread speedup {timing.Ratio:F2}x");
+        }
         if (parts.FirstOrDefault(p => p.StartsWith("float")) is { } floatSpec)
         {
             // The first n activation pairs taken out: the stem's convolutions run in fp32.
@@ -117,6 +134,34 @@ public sealed class DetInt8Benchmark : IBenchmark
             var timing = Paired(fp32Bytes, bytes, input, threads: 1);
             report.Figure($"    first {stem.Count} activation pairs float", $"IoU@0.3 {DetectionIoU(fp32Bytes, bytes):F4}, 1 thread speedup {timing.Ratio:F2}x");
         }
+    }
+
+    // Pixels on different sides of 0.3, by the fp32 probability's tenth, and the IoU if the quantized map were
+    // thresholded elsewhere: boundary flicker would sit at 0.2-0.4 and move with the threshold.
+    private static string Flips(byte[] fp32Bytes, byte[] int8Bytes)
+    {
+        var options = new InferenceSessionOptions { IntraOpThreads = 2, AllowSpinning = false };
+        using var fp32 = InferenceSession.Create(fp32Bytes, options);
+        using var int8 = InferenceSession.Create(int8Bytes, options);
+        var byTenth = new int[10];
+        float[] thresholds = [0.24f, 0.3f, 0.36f];
+        var ious = thresholds.Select(_ => new IoUAccumulator(0.3f)).ToArray();
+        foreach (var sample in OcrSamples.Detector(EvaluationImages, Size, EvaluationSeed).Samples())
+        {
+            var reference = fp32.Run(sample).Values.Single().AsSpan<float>().ToArray();
+            var quantized = int8.Run(sample).Values.Single().AsSpan<float>().ToArray();
+            for (int i = 0; i < reference.Length; i++)
+                if (reference[i] > 0.3f != quantized[i] > 0.3f)
+                    byTenth[Math.Clamp((int)(reference[i] * 10), 0, 9)]++;
+            for (int t = 0; t < thresholds.Length; t++)
+            {
+                // Shifting the quantized map by (0.3 - threshold) thresholds it at the given value.
+                var shifted = quantized.Select(v => v + 0.3f - thresholds[t]).ToArray();
+                ious[t].Add(reference, shifted);
+            }
+        }
+        return $"{byTenth.Sum()} in all; by fp32 probability tenth {string.Join(" ", byTenth)}; IoU with the quantized map at " +
+            string.Join(", ", thresholds.Select((t, i) => $"{t:F2}: {ious[i].IoU:F4}"));
     }
 
     private static double DetectionIoU(byte[] fp32Bytes, byte[] int8Bytes)

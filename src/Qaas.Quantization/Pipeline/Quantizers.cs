@@ -14,7 +14,7 @@ public static class Quantizers
 {
     /// <summary>Static activation quantization needs activation ranges, hence calibration samples.</summary>
     public static bool NeedsCalibration(Recipe recipe) =>
-        recipe.Weights?.Algorithm is "gptq" or "awq" // GPTQ's Hessians and AWQ's scales come from the MatMuls' inputs
+        recipe.Weights?.Algorithm is "gptq" or "awq" or "adaround" // GPTQ's Hessians, AWQ's scales and AdaRound's moments come from the layers' inputs
         || recipe.MixedPrecision is not null // its sensitivities are measured on calibration samples
         || (!IsFloatConversion(recipe) && recipe.Format != "matmulnbits" && recipe.Activations?.Type is not ("none" or "dynamic")
             && recipe.Weights?.Type is not ("int3" or "nf4" or "fp4e2m1"));

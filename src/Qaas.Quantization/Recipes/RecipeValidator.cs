@@ -4,7 +4,6 @@ namespace Qaas.Quantization.Recipes;
 public static class RecipeValidator
 {
     // Parts of the recipe language that later waves implement; asking for them now is a clear 400, not a silent no-op.
-    static readonly string[] ImplementedAlgorithms = ["rtn", "gptq", "awq"];
     static readonly string[] ImplementedTransforms = ["fold-batchnorm", "bias-correction", "cross-layer-equalization", "smoothquant"];
     // Transforms that the static QDQ quantizer applies (bias correction also needs its calibration data).
     static readonly string[] StaticTransforms = ["bias-correction", "cross-layer-equalization", "smoothquant"];
@@ -26,9 +25,6 @@ public static class RecipeValidator
             OneOf($"{field}.weights.type", w.Type, RecipeVocabulary.WeightTypes);
             OneOf($"{field}.weights.granularity", w.Granularity, RecipeVocabulary.Granularities);
             OneOf($"{field}.weights.algorithm", w.Algorithm, RecipeVocabulary.WeightAlgorithms);
-            if (w.Algorithm is not null && Array.IndexOf(RecipeVocabulary.WeightAlgorithms, w.Algorithm) >= 0
-                && Array.IndexOf(ImplementedAlgorithms, w.Algorithm) < 0)
-                Add($"{field}.weights.algorithm", $"'{w.Algorithm}' is not available yet in this version; use 'rtn', 'gptq' or 'awq'");
             if (w.Granularity == "per-group")
             {
                 if (w.GroupSize is not { } g) Add($"{field}.weights.groupSize", "is required with granularity 'per-group'");
@@ -110,6 +106,10 @@ public static class RecipeValidator
             add($"{field}.activations.type", $"weights '{wt}' convert the whole model to {wt}: activations must be '{wt}'");
         if (r.Weights.Algorithm is "gptq" or "awq" && r.Format != "matmulnbits")
             add($"{field}.weights.algorithm", $"'{r.Weights.Algorithm}' writes block-wise weights: it needs format 'matmulnbits' (e.g. preset w4-rtn with algorithm '{r.Weights.Algorithm}')");
+        if (r.Weights.Algorithm == "adaround" && (r.Format == "matmulnbits" || at is not ("uint8" or "int8") || wt is not ("int8" or "uint8")))
+            add($"{field}.weights.algorithm", "'adaround' optimises the int8/uint8 weights of static quantization against calibration inputs: " +
+                $"it needs formats 'qdq' or 'qoperator' with uint8/int8 activations (e.g. preset int8-static), not format '{r.Format}' " +
+                $"with weights '{wt}' and activations '{at}'; for MatMulNBits use 'gptq' or 'awq'");
         if (r.Format == "matmulnbits")
         {
             if (wt is not ("int4" or "uint4" or "int8" or "uint8" or "int2"))

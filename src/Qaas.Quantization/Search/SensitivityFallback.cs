@@ -38,8 +38,9 @@ public static class SensitivityFallback
         // The transforms' statistics are measured once too.
         var means = new Dictionary<string, double[]>(StringComparer.Ordinal);
         var absMax = new Dictionary<string, double[]>(StringComparer.Ordinal);
+        var rounded = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         var full = StaticQdqQuantizer.Quantize(model, recipe, calibration, ProgressRange.Of(progress, 0, 0.3),
-            cancellationToken, new StaticQdqOptions(Ranges: ranges, ChannelMeans: means, ChannelAbsMax: absMax));
+            cancellationToken, new StaticQdqOptions(Ranges: ranges, ChannelMeans: means, ChannelAbsMax: absMax, RoundedWeights: rounded));
         var limits = AcceptanceLimits.From(recipe.Acceptance);
         if (!limits.Any || full.Nodes.Count == 0)
             return Done(new FallbackResult(full, [], new Dictionary<string, double>(), null, null, true), progress);
@@ -48,7 +49,7 @@ public static class SensitivityFallback
         var reference = sessions.Reference;
         InferenceSession Open(ModelProto proto) => sessions.Open(proto);
         QuantizedModel QuantizeKeeping(IEnumerable<string> keep) => StaticQdqQuantizer.Quantize(model, recipe, calibration, null,
-            cancellationToken, new StaticQdqOptions(keep.ToHashSet(StringComparer.Ordinal), ranges, means, absMax));
+            cancellationToken, new StaticQdqOptions(keep.ToHashSet(StringComparer.Ordinal), ranges, means, absMax, rounded));
 
         (bool Held, double Sqnr) Check(QuantizedModel q)
         {

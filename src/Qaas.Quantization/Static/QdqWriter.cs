@@ -94,7 +94,10 @@ internal sealed class QdqWriter(GraphEditor editor, string domain, StaticQuantSe
     /// <param name="scaleFloors">Smallest scale allowed per output channel (one value for every channel when per-tensor),
     /// from <see cref="BiasScaleFloors"/>; null = none.</param>
     /// <param name="error">When given, receives W_q - W (integer types only), e.g. for bias correction.</param>
-    public float[] Weight(NodeProto node, int input, int? axis, float[]? scaleFloors = null, Action<float[], int[]>? error = null)
+    /// <param name="rounding">When given, chooses the stored integer values for the scales found (integer types only;
+    /// null from it means round-to-nearest), e.g. <see cref="AdaRoundWeights"/>.</param>
+    public float[] Weight(NodeProto node, int input, int? axis, float[]? scaleFloors = null, Action<float[], int[]>? error = null,
+        WeightRounding? rounding = null)
     {
         var name = node.Input[input];
         var tensor = editor.FindInitializer(name);
@@ -104,7 +107,7 @@ internal sealed class QdqWriter(GraphEditor editor, string domain, StaticQuantSe
             if (tensor is null) throw new InvalidOperationException($"weight '{name}' is not an initializer");
             var w = TensorData.Read<float>(tensor, source);
             int? channelAxis = settings.PerChannelWeights ? axis : null;
-            var (values, scales, zeroPoints, integer) = QuantizeWeight(w, shape!, channelAxis, scaleFloors);
+            var (values, scales, zeroPoints, integer) = QuantizeWeight(w, shape!, channelAxis, scaleFloors, rounding is null ? null : p => rounding(name, w, shape!, p));
             var dims = tensor.Dims.ToArray();
             long[] paramDims = channelAxis is null ? [] : [scales.Length];
             var q = editor.AddInitializer(TensorData.Create<byte>(name + "_quantized", values, dims, DataTypeOf(settings.WeightType)));
@@ -180,7 +183,8 @@ internal sealed class QdqWriter(GraphEditor editor, string domain, StaticQuantSe
     }
 
     /// <returns>The stored values, scales and zero points; for integer types also the parameters that dequantize them.</returns>
-    private (byte[] Values, float[] Scales, int[] ZeroPoints, TensorQuantParams? Integer) QuantizeWeight(float[] w, int[] shape, int? axis, float[]? floors)
+    private (byte[] Values, float[] Scales, int[] ZeroPoints, TensorQuantParams? Integer) QuantizeWeight(float[] w, int[] shape, int? axis,
+        float[]? floors, Func<TensorQuantParams, byte[]?>? rounding)
     {
         var type = settings.WeightType;
         if (StaticQuantSettings.IsFloat8Type(type))
@@ -197,7 +201,7 @@ internal sealed class QdqWriter(GraphEditor editor, string domain, StaticQuantSe
             for (int c = 0; c < p.Scales.Length; c++)
                 p.Scales[c] = MathF.Max(p.Scales[c], p.Scales.Length == floors.Length ? floors[c] : floors.Max());
         }
-        return (TensorQuantizer.Quantize(w, shape, p), p.Scales, p.ZeroPoints, p);
+        return (rounding?.Invoke(p) ?? TensorQuantizer.Quantize(w, shape, p), p.Scales, p.ZeroPoints, p);
     }
 
     /// <summary>Largest int32 bias value allowed: the kernel adds the weight products to it in int32, so leave headroom.</summary>

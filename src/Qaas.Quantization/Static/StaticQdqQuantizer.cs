@@ -14,12 +14,12 @@ namespace Qaas.Quantization.Static;
 /// Static post-training quantization to QDQ (presets int8-static, int8-static-entropy, fp8-e4m3), as stages: the
 /// recipe's transforms (BatchNorm folding, cross-layer equalization, SmoothQuant), node selection, Q/DQ placement that
 /// ONNX Runtime fuses into integer kernels, activation ranges from calibration through ONNX Runtime, per-channel
-/// weights (bias-corrected when asked, <see cref="BiasCorrection"/>) and int32 biases.
+/// weights (rounded by <see cref="Algorithms.AdaRound"/> and bias-corrected when asked, <see cref="BiasCorrection"/>) and int32 biases.
 /// </summary>
 public static class StaticQdqQuantizer
 {
-    /// <summary>Share of the progress range spent calibrating; the rewrite takes the rest.</summary>
-    private const double CalibrationShare = 0.9;
+    /// <summary>Share of the progress range spent calibrating; the rewrite (with AdaRound's optimisation, if asked) takes the rest.</summary>
+    private const double CalibrationShare = 0.9, CalibrationShareBeforeAdaRound = 0.3;
 
     /// <param name="recipe">A resolved recipe (<see cref="RecipeResolver.Resolve"/>).</param>
     public static QuantizedModel Quantize(OnnxModel model, Recipe recipe, SampleFeed calibration,
@@ -74,7 +74,8 @@ public static class StaticQdqQuantizer
         var opset = QdqOpset.Prepare(proto, needed, settings.IsFloat8, warnings);
 
         var working = OnnxModel.FromProto(proto, model.Files, validate: false);
-        var calibrationProgress = ProgressRange.Of(progress, 0, CalibrationShare);
+        double calibrationShare = recipe.Weights?.Algorithm == "adaround" ? CalibrationShareBeforeAdaRound : CalibrationShare;
+        var calibrationProgress = ProgressRange.Of(progress, 0, calibrationShare);
         var observed = QdqPlacement.ActivationTensors(plans, includeOutputs: !settings.IsFloat8);
         var ranges = Cached(observed, options?.Ranges,
             () => CalibrationRunner.Run(working, observed, calibration, settings.Activations, cancellationToken, calibrationProgress));
@@ -86,6 +87,10 @@ public static class StaticQdqQuantizer
             correction = new BiasCorrection(plans, Cached(inputs, options?.ChannelMeans,
                 () => ChannelStatistics.Measure(working, inputs, calibration, ChannelAxis.Second, ChannelReduction.Mean, cancellationToken)));
         }
+        bool integer = !settings.IsFloat8;
+        var adaRound = integer && recipe.Weights?.Algorithm == "adaround"
+            ? new AdaRoundWeights(working, plans, calibration, options?.RoundedWeights, cancellationToken)
+            : null;
         if (calibration.Synthetic)
             warnings.Add("Calibration used synthetic inputs generated from the model's input specs; activation ranges may not match real data.");
 
@@ -93,11 +98,12 @@ public static class StaticQdqQuantizer
         var editor = new GraphEditor(proto);
         var writer = new QdqWriter(editor, opset.Domain, settings, working);
         var nodes = new List<NodeReport>(plans.Count);
-        bool integer = !settings.IsFloat8;
         var effective = EffectiveRanges(plans, ranges);
-        foreach (var plan in plans)
+        for (int index = 0; index < plans.Count; index++)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            var plan = plans[index];
+            progress?.Report(calibrationShare + (1 - calibrationShare) * index / plans.Count);
             var inputParams = plan.InputTensors.Select(t => writer.Activation(t, effective[t])).ToList();
             foreach (var constant in plan.ConstantInputs)
                 writer.Constant(plan.Node, constant);
@@ -107,7 +113,8 @@ public static class StaticQdqQuantizer
                 var weightScales = writer.Weight(plan.Node, weight, plan.WeightAxis, floors,
                     correction is not null && BiasCorrection.Applies(plan)
                         ? (error, shape) => correction.Correct(editor, plan, error, shape, working)
-                        : null);
+                        : null,
+                    adaRound is null ? null : (name, w, shape, p) => adaRound.Round(plan.Node, name, w, shape, p));
                 if (integer && plan.BiasInput is { } bias)
                     writer.Bias(plan.Node, bias, inputParams[0].Scale, weightScales);
                 nodes.Add(new NodeReport(ReportName(plan.Node), plan.Node.OpType, settings.WeightType.RecipeName(), settings.WeightType.BitWidth(), null, null));
@@ -117,6 +124,8 @@ public static class StaticQdqQuantizer
                 writer.Activation(plan.OutputTensor, effective[plan.OutputTensor]);
         }
 
+        if (adaRound?.Summary() is { } rounding)
+            warnings.Add(rounding);
         if (correction is { Corrected: 0 })
             warnings.Add("bias-correction found no Conv or Gemm (transA = 0) whose input could be measured; no bias was corrected.");
         editor.SortTopologically();

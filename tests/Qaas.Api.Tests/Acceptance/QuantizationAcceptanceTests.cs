@@ -59,6 +59,19 @@ public sealed class QuantizationAcceptanceTests(QaasService service) : IClassFix
     }
 
     [Fact]
+    public async Task Ocr_classifier_with_adaround_weights_agrees_with_fp32_and_the_report_says_what_it_rounded()
+    {
+        using var client = service.Client();
+        var done = await ClassifierJobAsync(client, """ "recipe":{"preset":"int8-static","weights":{"algorithm":"adaround"}} """,
+            calibrationImages: 8, evaluationImages: 16);
+        var metrics = done.GetProperty("metrics");
+        Assert.True(metrics.GetProperty("top1Agreement").GetDouble() >= 0.99, metrics.ToString());
+        var report = await client.GetStringAsync($"/v1/jobs/{done.Str("id")}/artifacts/report.json");
+        // Its 53 Convs and the fully connected layer at the end.
+        Assert.Contains("adaround rounded 54 weight(s) adaptively", report);
+    }
+
+    [Fact]
     public async Task Ocr_classifier_with_every_static_transform_still_agrees_with_fp32()
     {
         using var client = service.Client();
