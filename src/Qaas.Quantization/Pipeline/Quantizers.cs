@@ -22,10 +22,11 @@ public static class Quantizers
     public static QuantizedModel Run(OnnxModel model, Recipe recipe, SampleFeed? calibration, IProgress<double>? progress, CancellationToken ct)
     {
         if (IsFloatConversion(recipe)) return Float16Converter.Quantize(model, recipe, ct);
-        if (recipe.Format == "matmulnbits" && recipe.MixedPrecision is not null)
-            return MixedPrecisionSearch.Quantize(model, recipe,
-                calibration ?? throw new ArgumentException("mixed precision needs calibration samples", nameof(calibration)), progress, ct);
-        if (recipe.Format == "matmulnbits") return MatMulNBitsQuantizer.Quantize(model, recipe, MatMulNBitsOptions.Default, ct, calibration, progress);
+        if (recipe.Format == "matmulnbits")
+            return WithPrefill(recipe.MixedPrecision is not null
+                ? MixedPrecisionSearch.Quantize(model, recipe,
+                    calibration ?? throw new ArgumentException("mixed precision needs calibration samples", nameof(calibration)), progress, ct)
+                : MatMulNBitsQuantizer.Quantize(model, recipe, MatMulNBitsOptions.Default, ct, calibration, progress), recipe);
         if (recipe.Activations?.Type == "dynamic") return DynamicQuantizer.Quantize(model, recipe, ct);
         if (recipe.Weights?.Type is "int3" or "nf4" or "fp4e2m1") return CodedWeightQuantizer.Quantize(model, recipe, ct);
         var feed = calibration ?? throw new ArgumentException("static quantization needs calibration samples", nameof(calibration));
@@ -35,6 +36,20 @@ public static class Quantizers
             : StaticQdqQuantizer.Quantize(model, recipe, feed, progress, ct);
         // QOperator is written from the QDQ graph: the same integer math, as explicit QLinear ops.
         return recipe.Format == "qoperator" ? QdqToQOperator.Apply(qdq) : qdq;
+    }
+
+    /// <summary>recipe.prefill "int8": the int8 path for inputs of many rows, <see cref="PrefillBranch"/>.</summary>
+    static QuantizedModel WithPrefill(QuantizedModel quantized, Recipe recipe)
+    {
+        if (recipe.Prefill != "int8") return quantized;
+        int twins = PrefillBranch.Apply(quantized.Model);
+        var note = twins > 0
+            ? $"prefill int8: {twins} 4-bit MatMulNBits got an int8 twin (DynamicQuantizeMatMul) that runs when the input has more " +
+              "than one row; the int8 weights are derived when ONNX Runtime loads the model, so the file stays 4-bit, while a " +
+              "session holds both forms and takes longer to create."
+            : "prefill int8 found no 4-bit MatMulNBits in the main graph (or the main graph has If/Loop/Scan nodes of its own, " +
+              "or no input to count rows of); the model keeps its single MatMulNBits path.";
+        return quantized with { Warnings = [.. quantized.Warnings, note] };
     }
 
     static bool IsFloatConversion(Recipe recipe) => recipe.Weights?.Type is "fp16" or "bf16";

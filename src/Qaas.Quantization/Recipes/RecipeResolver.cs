@@ -28,6 +28,7 @@ public static class RecipeResolver
         Weights = Merge(p.Weights, r.Weights),
         Activations = Merge(p.Activations, r.Activations),
         Format = r.Format ?? p.Format,
+        Prefill = r.Prefill ?? p.Prefill,
         Transforms = r.Transforms ?? p.Transforms,
         MixedPrecision = Merge(p.MixedPrecision, r.MixedPrecision),
         Acceptance = r.Acceptance ?? p.Acceptance,

@@ -178,6 +178,26 @@ public sealed class QuantizationAcceptanceTests(QaasService service) : IClassFix
     }
 
     [Fact]
+    public async Task Transformer_w4_with_an_int8_prefill_path_keeps_4bit_weights_and_says_so()
+    {
+        var original = TransformerModelBuilder.Build(TransformerOptions.Small);
+        using var client = service.Client();
+        var model = await client.UploadModelAsync(original.ToByteArray(), "transformer-small-prefill");
+
+        var done = await RunJobAsync(client, $$$"""
+            {"modelId":"{{{model.Str("id")}}}","recipe":{"preset":"w4-rtn","prefill":"int8"},
+             "inputShapes":{"{{{TransformerModelBuilder.InputName}}}":[1,16]}}
+            """);
+        Assert.True(done.GetProperty("metrics").GetProperty("minCosine").GetDouble() >= 0.99, done.GetProperty("metrics").ToString());
+        var report = await client.GetStringAsync($"/v1/jobs/{done.Str("id")}/artifacts/report.json");
+        Assert.Contains("prefill int8:", report);
+        var quantized = OnnxModel.Load(new MemoryStream(await client.GetByteArrayAsync($"/v1/jobs/{done.Str("id")}/artifacts/model.onnx"))).Proto;
+        var branch = Assert.Single(quantized.Graph.Node, n => n.OpType == "If");
+        Assert.Contains(branch.Attribute.Single(a => a.Name == "else_branch").G.Node, n => n.OpType == "DynamicQuantizeMatMul");
+        Assert.Contains(branch.Attribute.Single(a => a.Name == "then_branch").G.Node, n => n.OpType == "MatMulNBits");
+    }
+
+    [Fact]
     public async Task Transformer_mixed_precision_job_splits_int4_and_int8_within_the_budget_and_reports_it()
     {
         var original = TransformerModelBuilder.Build(TransformerOptions.Small);

@@ -1,0 +1,198 @@
+using Qaas.Onnx.Graph;
+using Qaas.Onnx.Proto;
+using Qaas.Onnx.Rewrite;
+using Qaas.Quantization.Kernels;
+
+namespace Qaas.Quantization.WeightOnly;
+
+/// <summary>
+/// recipe "prefill": "int8". ONNX Runtime's MatMulNBits kernel is fast for one row (a decode step reads half the bytes
+/// of int8) but barely beats fp32 at many rows (a prompt), where int8 GEMM is several times faster. The model becomes
+/// <code>
+/// If(rows of the first input == 1)
+///   then: the MatMulNBits graph as it was
+///   else: the same graph with each 4-bit MatMulNBits replaced by DynamicQuantizeMatMul on int8 weights
+/// </code>
+/// The int8 weights are not stored: a chain of constant ops in the main graph unpacks the 4-bit blocks, dequantizes
+/// them and rounds them to int8 per column, and ONNX Runtime folds it into an initializer when the session is created.
+/// The file keeps only the 4-bit weights (plus a float per block for the zero points and a scale per column); the
+/// session holds both forms, and its creation takes longer.
+/// </summary>
+public static class PrefillBranch
+{
+    private const string MicrosoftDomain = "com.microsoft";
+
+    /// <returns>How many MatMulNBits nodes got an int8 twin (0: the model is unchanged; also for a main graph with
+    /// control flow of its own).</returns>
+    public static int Apply(ModelProto model)
+    {
+        var graph = model.Graph;
+        var packed = graph.Node.Where(n => n.OpType == "MatMulNBits" && n.Domain == MicrosoftDomain && Int(n, "bits") == 4).ToList();
+        var rowsSource = graph.Input.FirstOrDefault(i => !graph.Initializer.Any(t => t.Name == i.Name));
+        // Subgraphs of control-flow nodes read main-graph names, which the branches rename: such models keep one path.
+        bool controlFlow = graph.Node.Any(n => n.Attribute.Any(a => a.G is not null || a.Graphs.Count > 0));
+        if (packed.Count == 0 || rowsSource is null || graph.Output.Count == 0 || controlFlow)
+            return 0;
+        var editor = new GraphEditor(model);
+        var initializers = graph.Initializer.ToDictionary(t => t.Name, StringComparer.Ordinal);
+        var chains = new List<NodeProto>();
+        var single = new GraphProto { Name = "single_row" };
+        var prefill = new GraphProto { Name = "many_rows" };
+        foreach (var node in graph.Node)
+        {
+            single.Node.Add(node.Clone());
+            prefill.Node.Add(packed.Contains(node) ? Int8Twin(node, initializers, editor, chains) : node.Clone());
+        }
+        Scope(single, editor.Names.Fresh("single_row") + "/", graph.Output);
+        Scope(prefill, editor.Names.Fresh("many_rows") + "/", graph.Output);
+
+        graph.Node.Clear();
+        graph.Node.AddRange(chains);
+        var condition = SingleRow(editor, rowsSource);
+        var branch = new NodeProto { OpType = "If", Name = editor.Names.Fresh("single_row_or_many") };
+        branch.Input.Add(condition);
+        branch.Output.AddRange(graph.Output.Select(o => o.Name));
+        branch.Attribute.Add(Attributes.Graph("then_branch", single));
+        branch.Attribute.Add(Attributes.Graph("else_branch", prefill));
+        graph.Node.Add(branch);
+        // Shapes inferred for the old main-graph tensors no longer name anything there.
+        graph.ValueInfo.Clear();
+        return packed.Count;
+    }
+
+    // rows == 1, for a token-id input (rows = its element count) or a float one (element count / last dimension).
+    private static string SingleRow(GraphEditor editor, ValueInfoProto input)
+    {
+        string Add(string op, string[] inputs, params AttributeProto[] attributes)
+        {
+            var output = editor.Names.Fresh("prefill_" + op.ToLowerInvariant());
+            editor.AddNode(op, inputs, [output], output, "", attributes);
+            return output;
+        }
+        string Constant(string name, long value) => editor.AddInitializer(TensorData.Create<long>(editor.Names.Fresh(name), [value], []));
+        var size = Add("Size", [input.Name]);
+        bool tokens = input.Type?.TensorType?.ElemType is (int)TensorProto.Types.DataType.Int64 or (int)TensorProto.Types.DataType.Int32;
+        var rows = tokens
+            ? size
+            : Add("Div", [size, Add("Gather", [Add("Shape", [input.Name]), Constant("prefill_last_axis", -1)], Attributes.Int("axis", 0))]);
+        return Add("Equal", [rows, Constant("prefill_one_row", 1)]);
+    }
+
+    // DynamicQuantizeMatMul(A, W8, column scales, bias) and, into chains, the constant ops that make W8 from B.
+    private static NodeProto Int8Twin(NodeProto node, Dictionary<string, TensorProto> initializers, GraphEditor editor,
+        List<NodeProto> chains)
+    {
+        int k = Int(node, "K"), n = Int(node, "N"), blockSize = Int(node, "block_size");
+        int blocks = (k + blockSize - 1) / blockSize, blob = blockSize / 2;
+        var b = TensorData.Read<byte>(initializers[node.Input[1]]);
+        var scales = TensorData.Read<float>(initializers[node.Input[2]]);
+        var zeroPoints = ZeroPoints(node, initializers, n, blocks);
+        // Offline: each column's int8 scale, from its largest dequantized weight.
+        var columnScales = new float[n];
+        var values = new byte[blockSize];
+        for (int c = 0; c < n; c++)
+        {
+            float largest = 0;
+            for (int block = 0; block < blocks; block++)
+            {
+                BitPacking.Unpack(b.AsSpan((c * blocks + block) * blob, blob), 4, values);
+                int at = c * blocks + block, count = Math.Min(blockSize, k - block * blockSize);
+                for (int j = 0; j < count; j++)
+                    largest = Math.Max(largest, Math.Abs((values[j] - zeroPoints[at]) * scales[at]));
+            }
+            columnScales[c] = largest > 0 ? largest / 127 : 1;
+        }
+
+        string stem = editor.Names.Fresh((node.Name.Length > 0 ? node.Name : node.Output[0]) + "_int8");
+        string Floats(string name, float[] v, long[] dims) => editor.AddInitializer(TensorData.Create<float>(editor.Names.Fresh(stem + name), v, dims));
+        string Longs(string name, params long[] v) => editor.AddInitializer(TensorData.Create<long>(editor.Names.Fresh(stem + name), v, [v.Length]));
+        string Op(string op, string[] inputs, params AttributeProto[] attributes)
+        {
+            var output = editor.Names.Fresh(stem + "_" + op.ToLowerInvariant());
+            chains.Add(NewNode(op, output, inputs, output, "", attributes));
+            return output;
+        }
+        var last = Longs("_last", -1);
+        var perBlock = Longs("_per_block", n, blocks, 1);
+        // B[N, blocks, blob] -> nibbles (low first) as floats [N, blocks, blockSize].
+        var nibbles = Op("Reshape", [Nibbles(node.Input[1]), Longs("_blocks", n, blocks, blockSize)]);
+        // The zero points unpacked the same way ([N, blocks, 1]), or 8 when the node has none.
+        var zeroPointValues = node.Input.Count > 3 && node.Input[3].Length > 0
+            ? Op("Reshape", [Op("Slice", [Op("Reshape", [Nibbles(node.Input[3]), Longs("_zero_point_row", n, -1)]), Longs("_zero", 0),
+                Longs("_block_count", blocks), Longs("_one", 1)]), perBlock])
+            : Floats("_eight", [8f], []);
+        // (q - zero point) * scale per block, cut to K, then rounded to int8 per column and laid out [K, N].
+        var dequantized = Op("Mul", [Op("Sub", [nibbles, zeroPointValues]), Op("Reshape", [node.Input[2], perBlock])]);
+        var rows = Op("Slice", [Op("Reshape", [dequantized, Longs("_rows", n, (long)blocks * blockSize)]), Longs("_start", 0), Longs("_end", k), Longs("_axis", 1)]);
+        var columnScaleName = editor.AddInitializer(TensorData.Create<float>(editor.Names.Fresh(stem + "_column_scales"), columnScales, [n]));
+        var inverse = Op("Reciprocal", [Op("Unsqueeze", [columnScaleName, last])]);
+        var rounded = Op("Clip", [Op("Round", [Op("Mul", [rows, inverse])]), Floats("_min", [-127f], []), Floats("_max", [127f], [])]);
+        var int8 = Op("Transpose", [Op("Cast", [rounded], Attributes.Int("to", (int)TensorProto.Types.DataType.Int8))], Attributes.Ints("perm", 1, 0));
+
+        // Packed 4-bit bytes [.., m] -> their nibbles as floats [.., m, 2], low nibble first.
+        string Nibbles(string packedBytes)
+        {
+            var sixteen = Floats("_sixteen", [16f], []);
+            var bytes = Op("Cast", [packedBytes], Attributes.Int("to", (int)TensorProto.Types.DataType.Float));
+            var high = Op("Floor", [Op("Div", [bytes, sixteen])]);
+            var low = Op("Sub", [bytes, Op("Mul", [high, sixteen])]);
+            return Op("Concat", [Op("Unsqueeze", [low, last]), Op("Unsqueeze", [high, last])], Attributes.Int("axis", -1));
+        }
+
+        string bias = node.Input.Count > 5 ? node.Input[5] : "";
+        string[] inputs = bias.Length > 0 ? [node.Input[0], int8, columnScaleName, "", bias] : [node.Input[0], int8, columnScaleName];
+        return NewNode("DynamicQuantizeMatMul", node.Name, inputs, node.Output[0], MicrosoftDomain);
+    }
+
+    // One float per (column, block); a MatMulNBits without zero points centres 4-bit values on 8.
+    private static float[] ZeroPoints(NodeProto node, Dictionary<string, TensorProto> initializers, int n, int blocks)
+    {
+        var zeroPoints = new float[n * blocks];
+        if (node.Input.Count <= 3 || node.Input[3].Length == 0)
+        {
+            Array.Fill(zeroPoints, 8f);
+            return zeroPoints;
+        }
+        var packed = TensorData.Read<byte>(initializers[node.Input[3]]);
+        int perColumn = (blocks * 4 + 7) / 8;
+        var column = new byte[blocks];
+        for (int c = 0; c < n; c++)
+        {
+            BitPacking.Unpack(packed.AsSpan(c * perColumn, perColumn), 4, column);
+            for (int block = 0; block < blocks; block++)
+                zeroPoints[c * blocks + block] = column[block];
+        }
+        return zeroPoints;
+    }
+
+    // A branch's own names get a prefix (its outputs too), so neither branch redefines a name of the main graph.
+    private static void Scope(GraphProto branch, string prefix, IEnumerable<ValueInfoProto> outputs)
+    {
+        var produced = branch.Node.SelectMany(n => n.Output).Where(o => o.Length > 0).ToHashSet(StringComparer.Ordinal);
+        foreach (var node in branch.Node)
+        {
+            node.Name = prefix + node.Name;
+            for (int i = 0; i < node.Input.Count; i++)
+                if (produced.Contains(node.Input[i])) node.Input[i] = prefix + node.Input[i];
+            for (int i = 0; i < node.Output.Count; i++)
+                if (node.Output[i].Length > 0) node.Output[i] = prefix + node.Output[i];
+        }
+        foreach (var output in outputs)
+        {
+            var renamed = output.Clone();
+            renamed.Name = produced.Contains(output.Name) ? prefix + output.Name : output.Name;
+            branch.Output.Add(renamed);
+        }
+    }
+
+    private static NodeProto NewNode(string op, string name, string[] inputs, string output, string domain, params AttributeProto[] attributes)
+    {
+        var node = new NodeProto { OpType = op, Name = name, Domain = domain };
+        node.Input.AddRange(inputs);
+        node.Output.Add(output);
+        node.Attribute.AddRange(attributes);
+        return node;
+    }
+
+    private static int Int(NodeProto node, string name) => (int)(Attributes.Find(node, name)?.I ?? 0);
+}

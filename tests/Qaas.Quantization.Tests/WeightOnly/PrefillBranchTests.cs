@@ -1,0 +1,83 @@
+using Google.Protobuf;
+using Qaas.Onnx.Io;
+using Qaas.Onnx.Proto;
+using Qaas.Quantization.Pipeline;
+using Qaas.Quantization.Recipes;
+using Qaas.Quantization.WeightOnly;
+using Xunit.Abstractions;
+
+namespace Qaas.Quantization.Tests.WeightOnly;
+
+/// <summary>recipe "prefill": "int8" on the small test transformer, run in ONNX Runtime.</summary>
+public class PrefillBranchTests(ITestOutputHelper output)
+{
+    private static readonly TransformerOptions Options = TransformerOptions.Small;
+
+    private static QuantizedModel Quantize(string? prefill) => Quantizers.Run(OnnxModel.FromProto(TransformerModelBuilder.Build(Options)),
+        RecipeResolver.Resolve(new Recipe { Preset = "w4-rtn", Prefill = prefill }), null, null, CancellationToken.None);
+
+    private static double Cosine(float[] a, float[] b)
+    {
+        double dot = 0, na = 0, nb = 0;
+        for (int i = 0; i < a.Length; i++) { dot += a[i] * (double)b[i]; na += a[i] * (double)a[i]; nb += b[i] * (double)b[i]; }
+        return dot / Math.Sqrt(na * nb);
+    }
+
+    [Fact]
+    public void One_row_runs_MatMulNBits_and_many_rows_run_the_int8_twin()
+    {
+        var plain = Quantize(null).Model;
+        var branched = Quantize("int8");
+        Assert.Contains(branched.Warnings, w => w.StartsWith($"prefill int8: {4 * Options.Blocks + 1} 4-bit MatMulNBits got an int8 twin"));
+        var branch = Assert.Single(branched.Model.Graph.Node, n => n.OpType == "If");
+        var single = branch.Attribute.Single(a => a.Name == "then_branch").G;
+        var many = branch.Attribute.Single(a => a.Name == "else_branch").G;
+        Assert.Equal(4 * Options.Blocks + 1, single.Node.Count(n => n.OpType == "MatMulNBits"));
+        Assert.Equal(4 * Options.Blocks + 1, many.Node.Count(n => n.OpType == "DynamicQuantizeMatMul"));
+        Assert.DoesNotContain(many.Node, n => n.OpType == "MatMulNBits");
+        // No int8 weight is stored: the file only grows by a float scale per output column and the graph's second copy
+        // (measured: 58 KB here, of which 11 KB are the scales).
+        Assert.DoesNotContain(branched.Model.Graph.Initializer, t => t.DataType == (int)TensorProto.Types.DataType.Int8);
+        long columns = single.Node.Where(n => n.OpType == "MatMulNBits").Sum(n => n.Attribute.Single(a => a.Name == "N").I);
+        long growth = branched.Model.CalculateSize() - plain.CalculateSize();
+        output.WriteLine($"file grows by {growth} bytes ({plain.CalculateSize()} before)");
+        Assert.True(growth <= 4 * columns + 64 * 1024, $"{growth} bytes");
+
+        // One token: the same kernels as the plain model, so the same logits.
+        var oneToken = TransformerRun.Tokens(Options, 1, 1);
+        var plainOne = TransformerRun.Run(plain, oneToken);
+        var branchedOne = TransformerRun.Run(branched.Model, oneToken);
+        Assert.Equal(plainOne, branchedOne);
+
+        // 16 tokens: int8 GEMM on the 4-bit weights rounded to int8 per column, with int8 activations: close, not equal.
+        var prompt = TransformerRun.Tokens(Options, 1, 16);
+        var fp32 = TransformerRun.Run(TransformerModelBuilder.Build(Options), prompt);
+        var plainMany = TransformerRun.Run(plain, prompt);
+        var branchedMany = TransformerRun.Run(branched.Model, prompt);
+        double againstPlain = Cosine(plainMany, branchedMany), againstFp32 = Cosine(fp32, branchedMany);
+        output.WriteLine($"16 tokens: cosine {againstPlain:F5} against the MatMulNBits path, {againstFp32:F5} against fp32 ({Cosine(fp32, plainMany):F5} for MatMulNBits)");
+        Assert.NotEqual(plainMany, branchedMany);
+        Assert.True(againstPlain >= 0.999, $"cosine {againstPlain}");
+    }
+
+    [Fact]
+    public void A_model_with_control_flow_of_its_own_keeps_one_path()
+    {
+        var quantized = Quantize(null).Model;
+        var wrapped = quantized.Clone();
+        Assert.True(PrefillBranch.Apply(wrapped) > 0);
+        // The branched model now has an If in its main graph: a second pass leaves it as it is.
+        var before = wrapped.ToByteArray();
+        Assert.Equal(0, PrefillBranch.Apply(wrapped));
+        Assert.Equal(before, wrapped.ToByteArray());
+    }
+
+    [Fact]
+    public void A_model_without_4bit_MatMulNBits_is_left_alone()
+    {
+        var model = TransformerModelBuilder.Build(Options);
+        var before = model.ToByteArray();
+        Assert.Equal(0, PrefillBranch.Apply(model));
+        Assert.Equal(before, model.ToByteArray());
+    }
+}
