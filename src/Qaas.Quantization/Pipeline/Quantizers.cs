@@ -48,7 +48,7 @@ public static class Quantizers
               "than one row; the int8 weights are derived when ONNX Runtime loads the model, so the file stays 4-bit, while a " +
               "session holds both forms and takes longer to create."
             : "prefill int8 found no 4-bit MatMulNBits in the main graph (or the main graph has If/Loop/Scan nodes of its own, " +
-              "or no input to count rows of); the model keeps its single MatMulNBits path.";
+              "no input to count rows of, or an opset below 13); the model keeps its single MatMulNBits path.";
         return quantized with { Warnings = [.. quantized.Warnings, note] };
     }
 
