@@ -38,9 +38,9 @@ public static class SensitivityFallback
         // The transforms' statistics are measured once too.
         var means = new Dictionary<string, double[]>(StringComparer.Ordinal);
         var absMax = new Dictionary<string, double[]>(StringComparer.Ordinal);
-        var rounded = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        var rounded = new AdaRoundCache();
         var full = StaticQdqQuantizer.Quantize(model, recipe, calibration, ProgressRange.Of(progress, 0, 0.3),
-            cancellationToken, new StaticQdqOptions(Ranges: ranges, ChannelMeans: means, ChannelAbsMax: absMax, RoundedWeights: rounded));
+            cancellationToken, new StaticQdqOptions(Ranges: ranges, ChannelMeans: means, ChannelAbsMax: absMax, AdaRound: rounded));
         var limits = AcceptanceLimits.From(recipe.Acceptance);
         if (!limits.Any || full.Nodes.Count == 0)
             return Done(new FallbackResult(full, [], new Dictionary<string, double>(), null, null, true), progress);

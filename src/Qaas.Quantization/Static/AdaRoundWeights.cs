@@ -25,23 +25,29 @@ internal sealed class AdaRoundWeights
     // a little weight instead of none.
     private const double Damping = 0.01;
 
-    private readonly AdaRoundOptions _options = AdaRoundOptions.Default;
-    private readonly IDictionary<string, byte[]>? _cache;
+    private static readonly AdaRoundOptions Options = AdaRoundOptions.Default;
+    private readonly AdaRoundCache _cache;
     private readonly CancellationToken _cancellationToken;
-    private readonly Dictionary<NodeProto, float[][]> _moments;
     private readonly List<string> _skipped = [];
     private int _rounded;
     private double _nearestLoss, _roundedLoss;
 
-    /// <summary>Measures the moments at once, on the float graph: Q/DQ insertion later rewrites the inputs' names.</summary>
-    /// <param name="cache">Values of earlier runs by weight name; when it holds every weight, no sample is read.</param>
-    public AdaRoundWeights(OnnxModel working, IReadOnlyList<QdqNodePlan> plans, SampleFeed calibration,
-        IDictionary<string, byte[]>? cache, CancellationToken cancellationToken)
+    /// <summary>
+    /// Measures, at once and on the float graph (Q/DQ insertion later rewrites the inputs' names), the moments of the
+    /// nodes AdaRound will treat that the cache does not hold yet; a cache that holds them all reads no sample.
+    /// </summary>
+    public AdaRoundWeights(OnnxModel working, IReadOnlyList<QdqNodePlan> plans, SampleFeed calibration, AdaRoundCache? cache,
+        CancellationToken cancellationToken)
     {
-        _cache = cache;
+        _cache = cache ?? new AdaRoundCache();
         _cancellationToken = cancellationToken;
-        bool allCached = cache is not null && plans.All(p => p.WeightInput is not { } i || cache.ContainsKey(p.Node.Input[i]));
-        _moments = allCached ? new(ReferenceEqualityComparer.Instance) : Measure(working, plans, calibration, cancellationToken);
+        var initializers = working.Graph.Initializer.ToDictionary(t => t.Name, StringComparer.Ordinal);
+        var needed = plans.Where(p => p.Role == QdqRole.Weighted && initializers.TryGetValue(p.Node.Input[1], out var weight)
+                && Eligible(p.Node, weight.Dims) && !_cache.Moments.ContainsKey(Key(p.Node)))
+            .ToList();
+        if (needed.Count > 0)
+            foreach (var (node, moments) in Measure(working, needed, initializers, calibration, cancellationToken))
+                _cache.Moments[Key(node)] = moments;
     }
 
     /// <summary>
@@ -50,23 +56,20 @@ internal sealed class AdaRoundWeights
     /// </summary>
     public byte[]? Round(NodeProto node, string weightName, float[] w, int[] shape, TensorQuantParams p)
     {
-        if (_cache is not null && _cache.TryGetValue(weightName, out var cached) && cached.Length == w.Length)
+        // A cached rounding holds only for the scales it was found for (a bias-driven scale floor may differ per run).
+        if (_cache.Rounded.TryGetValue(weightName, out var cached) && cached.Values.Length == w.Length
+            && cached.Scales.AsSpan().SequenceEqual(p.Scales) && cached.ZeroPoints.AsSpan().SequenceEqual(p.ZeroPoints))
         {
             _rounded++;
-            return cached;
+            return cached.Values;
         }
         var layout = RowLayout.Of(node, shape, p);
-        if (layout is null)
+        if (layout is null || !Eligible(node, shape.Select(d => (long)d).ToList()))
         {
-            _skipped.Add($"{StaticQdqQuantizer.ReportName(node)} ({node.OpType} weight layout)");
+            _skipped.Add($"{StaticQdqQuantizer.ReportName(node)} ({(layout is null ? $"{node.OpType} weight layout" : $"too large: {shape[0]} x {shape.Skip(1).Aggregate(1L, (a, b) => a * b)}")})");
             return null;
         }
-        if ((long)layout.Rows * layout.D * layout.D * _options.Iterations > MaxWork)
-        {
-            _skipped.Add($"{StaticQdqQuantizer.ReportName(node)} (too large: {layout.Rows} x {layout.D})");
-            return null;
-        }
-        if (!_moments.TryGetValue(node, out var moments))
+        if (!_cache.Moments.TryGetValue(Key(node), out var moments) || moments.Length != layout.Groups)
         {
             _skipped.Add($"{StaticQdqQuantizer.ReportName(node)} (input not measured)");
             return null;
@@ -79,14 +82,14 @@ internal sealed class AdaRoundWeights
             int r0 = g * rowsPerGroup;
             var result = AdaRound.Round(rows.AsSpan(r0 * layout.D, rowsPerGroup * layout.D), rowsPerGroup, layout.D,
                 layout.Scales.AsSpan(r0, rowsPerGroup), layout.ZeroPoints.AsSpan(r0, rowsPerGroup), p.QMin, p.QMax,
-                moments[g], _options, _cancellationToken);
+                moments[g], Options, _cancellationToken);
             result.Values.CopyTo(values.AsSpan(r0 * layout.D));
             _nearestLoss += result.NearestLoss;
             _roundedLoss += result.RoundedLoss;
         }
         var stored = layout.FromRows(values);
         _rounded++;
-        if (_cache is not null) _cache[weightName] = stored;
+        _cache.Rounded[weightName] = new AdaRoundCache.Rounding(p.Scales.ToArray(), p.ZeroPoints.ToArray(), stored);
         return stored;
     }
 
@@ -96,32 +99,47 @@ internal sealed class AdaRoundWeights
         if (_rounded == 0 && _skipped.Count == 0) return null;
         var text = $"adaround rounded {_rounded} weight(s) adaptively";
         if (_nearestLoss > 0)
-            text += $"; their output error on the calibration inputs is {100 * _roundedLoss / _nearestLoss:F0}% of round-to-nearest's";
+            text += $"; the input-weighted reconstruction loss of those rounded in this run is {100 * _roundedLoss / _nearestLoss:F0}% of round-to-nearest's";
         if (_skipped.Count > 0)
             text += $"; round-to-nearest kept for {_skipped.Count}: {string.Join(", ", _skipped.Take(8))}{(_skipped.Count > 8 ? ", ..." : "")}";
         return text + ".";
     }
 
-    // One sweep over the calibration samples: Conv patch moments per node and group, MatMul/Gemm row moments per tensor.
-    private static Dictionary<NodeProto, float[][]> Measure(OnnxModel working, IReadOnlyList<QdqNodePlan> plans, SampleFeed calibration,
-        CancellationToken cancellationToken)
+    // Nodes are keyed by their report name: each run quantizes a fresh copy of the graph.
+    private static string Key(NodeProto node) => StaticQdqQuantizer.ReportName(node);
+
+    // Whether AdaRound treats the node's weight at all, from its dimensions alone: a 2-D Conv, or a 2-D MatMul/Gemm
+    // (transA = 0) weight, whose optimisation stays within MaxWork.
+    private static bool Eligible(NodeProto node, IReadOnlyList<long> dims)
     {
-        var inits = working.Graph.Initializer.ToDictionary(i => i.Name, StringComparer.Ordinal);
+        (long Rows, long D)? shape = node.OpType switch
+        {
+            "Conv" when dims.Count == 4 => (dims[0], dims[1] * dims[2] * dims[3]),
+            "MatMul" when dims.Count == 2 => (dims[1], dims[0]),
+            "Gemm" when dims.Count == 2 && (Attributes.Find(node, "transA")?.I ?? 0) == 0 =>
+                (Attributes.Find(node, "transB")?.I ?? 0) != 0 ? (dims[0], dims[1]) : (dims[1], dims[0]),
+            _ => null,
+        };
+        return shape is { } s && s.Rows * s.D * s.D * Options.Iterations <= MaxWork;
+    }
+
+    // One sweep over the calibration samples: Conv patch moments per node and group, MatMul/Gemm row moments per tensor
+    // (one copy per tensor, however many nodes read it).
+    private static Dictionary<NodeProto, float[][]> Measure(OnnxModel working, IReadOnlyList<QdqNodePlan> plans,
+        Dictionary<string, TensorProto> initializers, SampleFeed calibration, CancellationToken cancellationToken)
+    {
         var convs = new Dictionary<NodeProto, (ConvPatches Patches, double[][] Sums)>(ReferenceEqualityComparer.Instance);
         var matrices = new Dictionary<string, double[]?>(StringComparer.Ordinal);
         var readers = new Dictionary<string, List<NodeProto>>(StringComparer.Ordinal);
-        foreach (var plan in plans.Where(p => p.Role == QdqRole.Weighted))
+        foreach (var node in plans.Select(p => p.Node))
         {
-            var node = plan.Node;
-            if (!inits.TryGetValue(node.Input[1], out var weight)) continue;
             if (node.OpType == "Conv")
             {
-                if (ConvPatches.Of(node, weight.Dims) is not { } patches) continue;
+                if (ConvPatches.Of(node, initializers[node.Input[1]].Dims) is not { } patches) continue;
                 int d = patches.PatchLength;
                 convs[node] = (patches, Enumerable.Range(0, patches.Groups).Select(_ => new double[d * d]).ToArray());
             }
-            else if (node.OpType is "MatMul" or "Gemm") matrices[node.Input[0]] = null;
-            else continue;
+            else matrices[node.Input[0]] = null;
             if (!readers.TryGetValue(node.Input[0], out var list)) readers[node.Input[0]] = list = [];
             list.Add(node);
         }
@@ -147,10 +165,11 @@ internal sealed class AdaRoundWeights
         var moments = new Dictionary<NodeProto, float[][]>(ReferenceEqualityComparer.Instance);
         foreach (var (node, (patches, sums)) in convs)
             moments[node] = sums.Select(h => Damped(h, patches.PatchLength)).ToArray();
-        foreach (var readersOf in readers.Values)
-            foreach (var node in readersOf.Where(n => !convs.ContainsKey(n)))
-                if (matrices[node.Input[0]] is { } h)
-                    moments[node] = [Damped(h, (int)Math.Sqrt(h.Length))];
+        var perTensor = matrices.Where(m => m.Value is not null)
+            .ToDictionary(m => m.Key, m => new[] { Damped(m.Value!, (int)Math.Sqrt(m.Value!.Length)) }, StringComparer.Ordinal);
+        foreach (var node in readers.Values.SelectMany(r => r).Where(n => !convs.ContainsKey(n)))
+            if (perTensor.TryGetValue(node.Input[0], out var h))
+                moments[node] = h;
         return moments;
     }
 

@@ -6,10 +6,10 @@ namespace Qaas.Quantization.Static;
 /// is skipped; otherwise the calibrated ranges are added to it. Lets repeated runs share one calibration.</param>
 /// <param name="ChannelMeans">The same for the per-channel input means the bias-correction transform measures.</param>
 /// <param name="ChannelAbsMax">The same for the per-channel magnitudes of LayerNorm outputs the smoothquant transform measures.</param>
-/// <param name="RoundedWeights">The same for the stored values AdaRound chose, by weight name.</param>
+/// <param name="AdaRound">The same for AdaRound's input moments and roundings.</param>
 public sealed record StaticQdqOptions(
     IReadOnlySet<string>? KeepFloat = null,
     IDictionary<string, (float Min, float Max)>? Ranges = null,
     IDictionary<string, double[]>? ChannelMeans = null,
     IDictionary<string, double[]>? ChannelAbsMax = null,
-    IDictionary<string, byte[]>? RoundedWeights = null);
+    AdaRoundCache? AdaRound = null);

@@ -89,7 +89,7 @@ public static class StaticQdqQuantizer
         }
         bool integer = !settings.IsFloat8;
         var adaRound = integer && recipe.Weights?.Algorithm == "adaround"
-            ? new AdaRoundWeights(working, plans, calibration, options?.RoundedWeights, cancellationToken)
+            ? new AdaRoundWeights(working, plans, calibration, options?.AdaRound, cancellationToken)
             : null;
         if (calibration.Synthetic)
             warnings.Add("Calibration used synthetic inputs generated from the model's input specs; activation ranges may not match real data.");

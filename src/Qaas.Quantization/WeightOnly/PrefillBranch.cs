@@ -27,15 +27,22 @@ public static class PrefillBranch
     public static int Apply(ModelProto model)
     {
         var graph = model.Graph;
-        var packed = graph.Node.Where(n => n.OpType == "MatMulNBits" && n.Domain == MicrosoftDomain && Int(n, "bits") == 4).ToList();
+        var packed = graph.Node.Where(n => n.OpType == "MatMulNBits" && n.Domain == MicrosoftDomain && Int(n, "bits") == 4)
+            .ToHashSet(ReferenceEqualityComparer.Instance);
         var rowsSource = graph.Input.FirstOrDefault(i => !graph.Initializer.Any(t => t.Name == i.Name));
         // Subgraphs of control-flow nodes read main-graph names, which the branches rename: such models keep one path.
         bool controlFlow = graph.Node.Any(n => n.Attribute.Any(a => a.G is not null || a.Graphs.Count > 0));
         // Per-axis QuantizeLinear (the int8 rounding) needs opset 13.
         long opset = model.OpsetImport.FirstOrDefault(i => i.Domain is "" or "ai.onnx")?.Version ?? 0;
-        if (packed.Count == 0 || rowsSource is null || graph.Output.Count == 0 || controlFlow || opset < 13)
+        // Only computed outputs pass through the If: a graph output that is a graph input or an initializer is already
+        // defined in the main graph, and a branch may not return an outer value as it is.
+        var produced = graph.Node.SelectMany(n => n.Output).Where(o => o.Length > 0).ToHashSet(StringComparer.Ordinal);
+        var routed = graph.Output.Where(o => produced.Contains(o.Name)).ToList();
+        if (packed.Count == 0 || rowsSource is null || controlFlow || opset < 13 || routed.Count == 0)
             return 0;
         var editor = new GraphEditor(model);
+        // Constant nodes would otherwise be copied, bytes and all, into both branches.
+        editor.PromoteConstantsToInitializers();
         var initializers = graph.Initializer.ToDictionary(t => t.Name, StringComparer.Ordinal);
         var chains = new List<NodeProto>();
         var single = new GraphProto { Name = "single_row" };
@@ -50,14 +57,14 @@ public static class PrefillBranch
         // than with them in the main graph (4.4 against 8.3 s for the 67M test transformer).
         prefill.Node.AddRange(chains);
         prefill.Node.AddRange(twins);
-        Scope(single, editor.Names.Fresh("single_row") + "/", graph.Output);
-        Scope(prefill, editor.Names.Fresh("many_rows") + "/", graph.Output);
+        Scope(single, editor.Names.Fresh("single_row") + "/", routed);
+        Scope(prefill, editor.Names.Fresh("many_rows") + "/", routed);
 
         graph.Node.Clear();
         var condition = SingleRow(editor, rowsSource);
         var branch = new NodeProto { OpType = "If", Name = editor.Names.Fresh("single_row_or_many") };
         branch.Input.Add(condition);
-        branch.Output.AddRange(graph.Output.Select(o => o.Name));
+        branch.Output.AddRange(routed.Select(o => o.Name));
         branch.Attribute.Add(Attributes.Graph("then_branch", single));
         branch.Attribute.Add(Attributes.Graph("else_branch", prefill));
         graph.Node.Add(branch);
@@ -119,6 +126,14 @@ public static class PrefillBranch
             return output;
         }
         var last = Longs("_last", -1);
+        // Packed 4-bit bytes [.., m] -> their nibbles [.., m, 2] (uint8), low nibble first.
+        string Nibbles(string packedBytes)
+        {
+            var low = Op("Mod", [packedBytes, Bytes("_sixteen", 16)]);
+            var high = Op("BitShift", [packedBytes, Bytes("_four", 4)], Attributes.String("direction", "RIGHT"));
+            return Op("Concat", [Op("Unsqueeze", [low, last]), Op("Unsqueeze", [high, last])], Attributes.Int("axis", -1));
+        }
+        string Bytes(string name, byte value) => editor.AddInitializer(TensorData.Create<byte>(editor.Names.Fresh(stem + name), [value], []));
         var perBlock = Longs("_per_block", n, blocks, 1);
         // B[N, blocks, blob] -> its values (low nibble first) as floats [N, blocks, blockSize]. Integer ops until the
         // one Cast: the folding allocates every intermediate afresh, so few full-size float tensors keep loading quick.
@@ -140,14 +155,6 @@ public static class PrefillBranch
         var int8 = Op("Transpose", [Op("QuantizeLinear", [rows, columnScaleName, int8ZeroPoints], Attributes.Int("axis", 0))],
             Attributes.Ints("perm", 1, 0));
 
-        // Packed 4-bit bytes [.., m] -> their nibbles [.., m, 2] (uint8), low nibble first.
-        string Nibbles(string packedBytes)
-        {
-            var low = Op("Mod", [packedBytes, Bytes("_sixteen", 16)]);
-            var high = Op("BitShift", [packedBytes, Bytes("_four", 4)], Attributes.String("direction", "RIGHT"));
-            return Op("Concat", [Op("Unsqueeze", [low, last]), Op("Unsqueeze", [high, last])], Attributes.Int("axis", -1));
-        }
-        string Bytes(string name, byte value) => editor.AddInitializer(TensorData.Create<byte>(editor.Names.Fresh(stem + name), [value], []));
 
         string bias = node.Input.Count > 5 ? node.Input[5] : "";
         string[] inputs = bias.Length > 0 ? [node.Input[0], int8, columnScaleName, "", bias] : [node.Input[0], int8, columnScaleName];
@@ -175,13 +182,14 @@ public static class PrefillBranch
         return zeroPoints;
     }
 
-    // A branch's own names get a prefix (its outputs too), so neither branch redefines a name of the main graph.
+    // A branch's own names get a prefix (its outputs too), so neither branch redefines a name of the main graph;
+    // unnamed nodes stay unnamed (one shared prefix would make their names collide).
     private static void Scope(GraphProto branch, string prefix, IEnumerable<ValueInfoProto> outputs)
     {
         var produced = branch.Node.SelectMany(n => n.Output).Where(o => o.Length > 0).ToHashSet(StringComparer.Ordinal);
         foreach (var node in branch.Node)
         {
-            node.Name = prefix + node.Name;
+            if (node.Name.Length > 0) node.Name = prefix + node.Name;
             for (int i = 0; i < node.Input.Count; i++)
                 if (produced.Contains(node.Input[i])) node.Input[i] = prefix + node.Input[i];
             for (int i = 0; i < node.Output.Count; i++)
@@ -190,7 +198,7 @@ public static class PrefillBranch
         foreach (var output in outputs)
         {
             var renamed = output.Clone();
-            renamed.Name = produced.Contains(output.Name) ? prefix + output.Name : output.Name;
+            renamed.Name = prefix + output.Name;
             branch.Output.Add(renamed);
         }
     }

@@ -31,7 +31,7 @@ public class ConvPatchesTests
         return model;
     }
 
-    public static TheoryData<string> Geometries => ["pads", "strided", "dilated", "same_upper", "valid"];
+    public static TheoryData<string> Geometries => ["pads", "strided", "dilated", "same_upper", "same_lower", "valid"];
 
     [Theory]
     [MemberData(nameof(Geometries))]
@@ -43,6 +43,7 @@ public class ConvPatchesTests
             "strided" => [Attributes.Ints("pads", 1, 1, 1, 0), Attributes.Ints("strides", 2, 3)],
             "dilated" => [Attributes.Ints("pads", 2, 1, 0, 1), Attributes.Ints("dilations", 2, 2)],
             "same_upper" => [Attributes.String("auto_pad", "SAME_UPPER"), Attributes.Ints("strides", 2, 2)],
+            "same_lower" => [Attributes.String("auto_pad", "SAME_LOWER"), Attributes.Ints("strides", 2, 2)],
             _ => [Attributes.String("auto_pad", "VALID")],
         };
         var w = TestData.Uniform(Outputs * Channels / Groups * KernelH * KernelW, -1, 1, seed: 11);

@@ -65,26 +65,36 @@ public class AdaRoundQdqTests(ITestOutputHelper output)
     {
         var model = OnnxModel.FromProto(ConvBnReluModel.Build());
         var ranges = new Dictionary<string, (float Min, float Max)>(StringComparer.Ordinal);
-        var rounded = new Dictionary<string, byte[]>(StringComparer.Ordinal);
-        var first = StaticQdqQuantizer.Quantize(model, Recipe("adaround"), Images(4, 10), options: new StaticQdqOptions(Ranges: ranges, RoundedWeights: rounded));
-        Assert.Equal(2, rounded.Count);
+        var cache = new AdaRoundCache();
+        var first = StaticQdqQuantizer.Quantize(model, Recipe("adaround"), Images(4, 10), options: new StaticQdqOptions(Ranges: ranges, AdaRound: cache));
+        Assert.Equal(2, cache.Moments.Count);
+        Assert.Equal(2, cache.Rounded.Count);
 
         SampleFeed untouchable = new(() => throw new InvalidOperationException("the feed was read again"), 4, synthetic: false);
-        var second = StaticQdqQuantizer.Quantize(model, Recipe("adaround"), untouchable, options: new StaticQdqOptions(Ranges: ranges, RoundedWeights: rounded));
+        var second = StaticQdqQuantizer.Quantize(model, Recipe("adaround"), untouchable, options: new StaticQdqOptions(Ranges: ranges, AdaRound: cache));
         Assert.Equal(first.Model, second.Model);
+
+        // A rounding found for other scales is not reused: it is found again from the cached moments.
+        foreach (var name in cache.Rounded.Keys.ToList())
+            cache.Rounded[name] = cache.Rounded[name] with { Scales = cache.Rounded[name].Scales.Select(x => x * 2).ToArray(), Values = new byte[cache.Rounded[name].Values.Length] };
+        var third = StaticQdqQuantizer.Quantize(model, Recipe("adaround"), untouchable, options: new StaticQdqOptions(Ranges: ranges, AdaRound: cache));
+        Assert.Equal(first.Model, third.Model);
     }
 
-    [Fact]
-    public void MatMul_and_Gemm_weights_are_rounded_too()
+    [Theory]
+    [InlineData("per-tensor")]
+    [InlineData("per-channel")]
+    public void MatMul_and_Gemm_weights_are_rounded_too(string granularity)
     {
         var model = OnnxModel.FromProto(GemmMatMulModel.Build());
         var feed = TestData.Feed(4, i => Tensor.Create(TestData.Uniform(32 * 16, 0, 2, seed: 60 + i), 32, 16));
-        var nearest = StaticQdqQuantizer.Quantize(model, Recipe("rtn"), feed);
-        var adaptive = StaticQdqQuantizer.Quantize(model, Recipe("adaround"), feed);
+        Recipe With(string algorithm) => Recipe(algorithm) with { Weights = Recipe(algorithm).Weights! with { Granularity = granularity } };
+        var nearest = StaticQdqQuantizer.Quantize(model, With("rtn"), feed);
+        var adaptive = StaticQdqQuantizer.Quantize(model, With("adaround"), feed);
         Assert.StartsWith("adaround rounded 2 weight(s) adaptively", Assert.Single(adaptive.Warnings, w => w.StartsWith("adaround")));
         var heldOut = TestData.Feed(4, i => Tensor.Create(TestData.Uniform(32 * 16, 0, 2, seed: 90 + i), 32, 16));
         double before = OutputError(model, nearest, heldOut), after = OutputError(model, adaptive, heldOut);
-        output.WriteLine($"Gemm -> MatMul held-out output MSE: {before:E3} round-to-nearest, {after:E3} AdaRound");
+        output.WriteLine($"Gemm -> MatMul, {granularity}: held-out output MSE {before:E3} round-to-nearest, {after:E3} AdaRound");
         Assert.True(after < before, $"{after:E3} vs {before:E3}");
     }
 

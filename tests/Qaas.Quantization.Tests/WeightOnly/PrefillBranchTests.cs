@@ -4,6 +4,7 @@ using Qaas.Onnx.Proto;
 using Qaas.Quantization.Pipeline;
 using Qaas.Quantization.Recipes;
 using Qaas.Quantization.WeightOnly;
+using Qaas.Runtime.Tensors;
 using Xunit.Abstractions;
 
 namespace Qaas.Quantization.Tests.WeightOnly;
@@ -58,6 +59,47 @@ public class PrefillBranchTests(ITestOutputHelper output)
         output.WriteLine($"16 tokens: cosine {againstPlain:F5} against the MatMulNBits path, {againstFp32:F5} against fp32 ({Cosine(fp32, plainMany):F5} for MatMulNBits)");
         Assert.NotEqual(plainMany, branchedMany);
         Assert.True(againstPlain >= 0.999, $"cosine {againstPlain}");
+    }
+
+    [Fact]
+    public void Unnamed_nodes_zero_points_a_short_last_block_and_a_passed_through_output_work()
+    {
+        // x[rows, 80] -> MatMul -> Relu -> MatMul -> y, nodes unnamed, and x itself is also a graph output. Asymmetric
+        // blocks of 32 over K = 80: zero points, and a last block of 16.
+        var graph = new GraphProto { Name = "mlp" };
+        graph.Input.Add(ModelBuilder.Tensor("x", 1, "rows", 80));
+        graph.Output.Add(ModelBuilder.Tensor("y", 1));
+        graph.Output.Add(ModelBuilder.Tensor("x", 1, "rows", 80));
+        graph.Initializer.Add(Onnx.Graph.TensorData.Create<float>("w1", TestData.Gaussian(80 * 48, 0.2f, seed: 1), [80, 48]));
+        graph.Initializer.Add(Onnx.Graph.TensorData.Create<float>("w2", TestData.Gaussian(48 * 16, 0.2f, seed: 2), [48, 16]));
+        foreach (var (op, inputs, output) in new[] { ("MatMul", new[] { "x", "w1" }, "h"), ("Relu", new[] { "h" }, "r"), ("MatMul", new[] { "r", "w2" }, "y") })
+        {
+            var node = new NodeProto { OpType = op };
+            node.Input.AddRange(inputs);
+            node.Output.Add(output);
+            graph.Node.Add(node);
+        }
+        var model = new ModelProto { IrVersion = 8, Graph = graph };
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 17 });
+        Recipe Recipe(string? prefill) => RecipeResolver.Resolve(new Recipe
+        {
+            Preset = "w4-rtn", Prefill = prefill, Weights = new WeightSpec { GroupSize = 32, Symmetric = false },
+            Nodes = new NodeSelection { Include = new NodeFilter { OpTypes = ["MatMul"] } },
+        });
+        var plain = Quantizers.Run(OnnxModel.FromProto(model), Recipe(null), null, null, CancellationToken.None).Model;
+        var branched = Quantizers.Run(OnnxModel.FromProto(model), Recipe("int8"), null, null, CancellationToken.None);
+        Assert.Contains(branched.Warnings, w => w.StartsWith("prefill int8: 2 4-bit MatMulNBits"));
+        Assert.All(plain.Graph.Node.Where(n => n.OpType == "MatMulNBits"), n => Assert.Equal(4, n.Input.Count));
+
+        foreach (var rows in new[] { 1, 12 })
+        {
+            var input = new Dictionary<string, Tensor> { ["x"] = Tensor.Create(TestData.Uniform(rows * 80, -1, 1, seed: 5), rows, 80) };
+            var expected = TransformerRun.RunOutput(plain, input, "y");
+            var actual = TransformerRun.RunOutput(branched.Model, input, "y");
+            Assert.Equal(input["x"].ToArray<float>(), TransformerRun.RunOutput(branched.Model, input, "x"));
+            if (rows == 1) Assert.Equal(expected, actual);
+            else Assert.True(Cosine(expected, actual) >= 0.999, $"cosine {Cosine(expected, actual)}");
+        }
     }
 
     [Fact]
