@@ -111,8 +111,8 @@ public static class RecipeValidator
             add($"{field}.weights.algorithm", "'adaround' optimises the int8/uint8 weights of static quantization against calibration inputs: " +
                 $"it needs formats 'qdq' or 'qoperator' with uint8/int8 activations (e.g. preset int8-static), not format '{r.Format}' " +
                 $"with weights '{wt}' and activations '{at}'; for MatMulNBits use 'gptq' or 'awq'");
-        if (r.Prefill == "int8" && (r.Format != "matmulnbits" || wt is not ("int4" or "uint4")))
-            add($"{field}.prefill", $"'int8' adds an int8 path beside 4-bit MatMulNBits weights: it needs format 'matmulnbits' with int4 weights (e.g. preset w4-rtn), not format '{r.Format}' with weights '{wt}'");
+        if (r.Prefill == "int8" && (r.Format != "matmulnbits" || wt is not ("int4" or "uint4" or "int8" or "uint8")))
+            add($"{field}.prefill", $"'int8' adds an int8 path beside 4- or 8-bit MatMulNBits weights: it needs format 'matmulnbits' with int4 or int8 weights (e.g. preset w4-rtn), not format '{r.Format}' with weights '{wt}'");
         if (r.Format == "matmulnbits")
         {
             if (wt is not ("int4" or "uint4" or "int8" or "uint8" or "int2"))

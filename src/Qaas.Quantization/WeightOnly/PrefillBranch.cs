@@ -11,11 +11,11 @@ namespace Qaas.Quantization.WeightOnly;
 /// <code>
 /// If(rows of the first input == 1)
 ///   then: the MatMulNBits graph as it was
-///   else: the same graph with each 4-bit MatMulNBits replaced by DynamicQuantizeMatMul on int8 weights
+///   else: the same graph with each 4- or 8-bit MatMulNBits replaced by DynamicQuantizeMatMul on int8 weights
 /// </code>
-/// The int8 weights are not stored: a chain of constant ops at the start of the else-branch unpacks the 4-bit blocks,
+/// The int8 weights are not stored: a chain of constant ops at the start of the else-branch unpacks the blocks,
 /// dequantizes them and rounds them to int8 per column, and ONNX Runtime folds it when the session is created.
-/// The file keeps only the 4-bit weights (plus a float per block for the zero points and a scale per column); the
+/// The file keeps only the packed weights (plus a scale and zero point per column); the
 /// session holds both forms, and its creation takes longer.
 /// </summary>
 public static class PrefillBranch
@@ -27,7 +27,7 @@ public static class PrefillBranch
     public static int Apply(ModelProto model)
     {
         var graph = model.Graph;
-        var packed = graph.Node.Where(n => n.OpType == "MatMulNBits" && n.Domain == MicrosoftDomain && Int(n, "bits") == 4)
+        var packed = graph.Node.Where(n => n.OpType == "MatMulNBits" && n.Domain == MicrosoftDomain && Int(n, "bits") is 4 or 8)
             .ToHashSet(ReferenceEqualityComparer.Instance);
         var rowsSource = graph.Input.FirstOrDefault(i => !graph.Initializer.Any(t => t.Name == i.Name));
         // Subgraphs of control-flow nodes read main-graph names, which the branches rename: such models keep one path.
@@ -95,11 +95,11 @@ public static class PrefillBranch
     private static NodeProto Int8Twin(NodeProto node, Dictionary<string, TensorProto> initializers, GraphEditor editor,
         List<NodeProto> chains)
     {
-        int k = Int(node, "K"), n = Int(node, "N"), blockSize = Int(node, "block_size");
-        int blocks = (k + blockSize - 1) / blockSize, blob = blockSize / 2;
+        int k = Int(node, "K"), n = Int(node, "N"), blockSize = Int(node, "block_size"), bits = Int(node, "bits");
+        int blocks = (k + blockSize - 1) / blockSize, blob = blockSize * bits / 8;
         var b = TensorData.Read<byte>(initializers[node.Input[1]]);
         var scales = TensorData.Read<float>(initializers[node.Input[2]]);
-        var zeroPoints = ZeroPoints(node, initializers, n, blocks);
+        var zeroPoints = ZeroPoints(node, initializers, n, blocks, bits);
         // Offline: each column's int8 scale, from its largest dequantized weight.
         var columnScales = new float[n];
         var values = new byte[blockSize];
@@ -108,7 +108,7 @@ public static class PrefillBranch
             float largest = 0;
             for (int block = 0; block < blocks; block++)
             {
-                BitPacking.Unpack(b.AsSpan((c * blocks + block) * blob, blob), 4, values);
+                BitPacking.Unpack(b.AsSpan((c * blocks + block) * blob, blob), bits, values);
                 int at = c * blocks + block, count = Math.Min(blockSize, k - block * blockSize);
                 for (int j = 0; j < count; j++)
                     largest = Math.Max(largest, Math.Abs((values[j] - zeroPoints[at]) * scales[at]));
@@ -126,9 +126,10 @@ public static class PrefillBranch
             return output;
         }
         var last = Longs("_last", -1);
-        // Packed 4-bit bytes [.., m] -> their nibbles [.., m, 2] (uint8), low nibble first.
+        // Packed bytes [.., m] -> their values: 4-bit ones as nibbles [.., m, 2] (uint8), low nibble first.
         string Nibbles(string packedBytes)
         {
+            if (bits == 8) return packedBytes;
             var low = Op("Mod", [packedBytes, Bytes("_sixteen", 16)]);
             var high = Op("BitShift", [packedBytes, Bytes("_four", 4)], Attributes.String("direction", "RIGHT"));
             return Op("Concat", [Op("Unsqueeze", [low, last]), Op("Unsqueeze", [high, last])], Attributes.Int("axis", -1));
@@ -139,11 +140,11 @@ public static class PrefillBranch
         // one Cast: the folding allocates every intermediate afresh, so few full-size float tensors keep loading quick.
         var nibbles = Op("Cast", [Op("Reshape", [Nibbles(node.Input[1]), Longs("_blocks", n, blocks, blockSize)])],
             Attributes.Int("to", (int)TensorProto.Types.DataType.Float));
-        // The zero points unpacked the same way ([N, blocks, 1]), or 8 when the node has none.
+        // The zero points unpacked the same way ([N, blocks, 1]), or the middle of the range when the node has none.
         var zeroPointValues = node.Input.Count > 3 && node.Input[3].Length > 0
             ? Op("Cast", [Op("Reshape", [Op("Slice", [Op("Reshape", [Nibbles(node.Input[3]), Longs("_zero_point_row", n, -1)]),
                 Longs("_zero", 0), Longs("_block_count", blocks), Longs("_one", 1)]), perBlock])], Attributes.Int("to", (int)TensorProto.Types.DataType.Float))
-            : Floats("_eight", [8f], []);
+            : Floats("_middle", [1 << (bits - 1)], []);
         // (q - zero point) * scale per block, cut to K, then QuantizeLinear per column to int8, laid out [K, N].
         var dequantized = Op("Mul", [Op("Sub", [nibbles, zeroPointValues]), Op("Reshape", [node.Input[2], perBlock])]);
         var rows = Op("Reshape", [dequantized, Longs("_rows", n, (long)blocks * blockSize)]);
@@ -161,21 +162,21 @@ public static class PrefillBranch
         return NewNode("DynamicQuantizeMatMul", node.Name, inputs, node.Output[0], MicrosoftDomain);
     }
 
-    // One float per (column, block); a MatMulNBits without zero points centres 4-bit values on 8.
-    private static float[] ZeroPoints(NodeProto node, Dictionary<string, TensorProto> initializers, int n, int blocks)
+    // One float per (column, block); a MatMulNBits without zero points centres its values (8 for 4 bits, 128 for 8).
+    private static float[] ZeroPoints(NodeProto node, Dictionary<string, TensorProto> initializers, int n, int blocks, int bits)
     {
         var zeroPoints = new float[n * blocks];
         if (node.Input.Count <= 3 || node.Input[3].Length == 0)
         {
-            Array.Fill(zeroPoints, 8f);
+            Array.Fill(zeroPoints, 1 << (bits - 1));
             return zeroPoints;
         }
         var packed = TensorData.Read<byte>(initializers[node.Input[3]]);
-        int perColumn = (blocks * 4 + 7) / 8;
+        int perColumn = (blocks * bits + 7) / 8;
         var column = new byte[blocks];
         for (int c = 0; c < n; c++)
         {
-            BitPacking.Unpack(packed.AsSpan(c * perColumn, perColumn), 4, column);
+            BitPacking.Unpack(packed.AsSpan(c * perColumn, perColumn), bits, column);
             for (int block = 0; block < blocks; block++)
                 zeroPoints[c * blocks + block] = column[block];
         }

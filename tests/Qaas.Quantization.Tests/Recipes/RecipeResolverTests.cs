@@ -48,7 +48,7 @@ public class RecipeResolverTests
     [InlineData("""{"preset":"w4-rtn","weights":{"algorithm":"adaround"}}""", "recipe.weights.algorithm")]
     [InlineData("""{"preset":"int8-static","prefill":"int8"}""", "recipe.prefill")]
     [InlineData("""{"preset":"w4-rtn","prefill":"fp16"}""", "recipe.prefill")]
-    [InlineData("""{"preset":"w4-rtn","weights":{"type":"int8"},"prefill":"int8"}""", "recipe.prefill")]
+    [InlineData("""{"preset":"w4-rtn","weights":{"type":"int2"},"prefill":"int8"}""", "recipe.prefill")]
     [InlineData("""{"preset":"int8-dynamic","weights":{"algorithm":"adaround"}}""", "recipe.weights.algorithm")]
     [InlineData("""{"preset":"fp8-e4m3","weights":{"algorithm":"adaround"}}""", "recipe.weights.algorithm")]
     [InlineData("""{"preset":"int8-static","weights":{"algorithm":"awq"}}""", "recipe.weights.algorithm")]
