@@ -37,7 +37,7 @@ internal sealed class AdaRoundWeights
     /// nodes AdaRound will treat that the cache does not hold yet; a cache that holds them all reads no sample.
     /// </summary>
     public AdaRoundWeights(OnnxModel working, IReadOnlyList<QdqNodePlan> plans, SampleFeed calibration, AdaRoundCache? cache,
-        CancellationToken cancellationToken)
+        IProgress<double>? progress, CancellationToken cancellationToken)
     {
         _cache = cache ?? new AdaRoundCache();
         _cancellationToken = cancellationToken;
@@ -46,7 +46,7 @@ internal sealed class AdaRoundWeights
                 && Eligible(p.Node, weight.Dims) && !_cache.Moments.ContainsKey(Key(p.Node)))
             .ToList();
         if (needed.Count > 0)
-            foreach (var (node, moments) in Measure(working, needed, initializers, calibration, cancellationToken))
+            foreach (var (node, moments) in Measure(working, needed, initializers, calibration, progress, cancellationToken))
                 _cache.Moments[Key(node)] = moments;
     }
 
@@ -126,7 +126,7 @@ internal sealed class AdaRoundWeights
     // One sweep over the calibration samples: Conv patch moments per node and group, MatMul/Gemm row moments per tensor
     // (one copy per tensor, however many nodes read it).
     private static Dictionary<NodeProto, float[][]> Measure(OnnxModel working, IReadOnlyList<QdqNodePlan> plans,
-        Dictionary<string, TensorProto> initializers, SampleFeed calibration, CancellationToken cancellationToken)
+        Dictionary<string, TensorProto> initializers, SampleFeed calibration, IProgress<double>? progress, CancellationToken cancellationToken)
     {
         var convs = new Dictionary<NodeProto, (ConvPatches Patches, double[][] Sums)>(ReferenceEqualityComparer.Instance);
         var matrices = new Dictionary<string, double[]?>(StringComparer.Ordinal);
@@ -146,8 +146,11 @@ internal sealed class AdaRoundWeights
         int visits = 0;
         TensorSweep.Run(working, readers.Keys.ToList(), calibration, (name, shape, x) =>
         {
+            if (visits % readers.Count == 0)
+                progress?.Report(Math.Min(1, (double)visits / readers.Count / Math.Max(1, calibration.Count)));
             foreach (var node in readers[name].Where(convs.ContainsKey))
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 var (patches, sums) = convs[node];
                 long perPosition = (long)patches.Groups * patches.PatchLength * patches.PatchLength;
                 int positions = (int)Math.Clamp(PatchWork / Math.Max(1, perPosition), 2L * patches.PatchLength, 1 << 20);
@@ -161,6 +164,7 @@ internal sealed class AdaRoundWeights
             }
             visits++;
         }, cancellationToken);
+        progress?.Report(1);
 
         var moments = new Dictionary<NodeProto, float[][]>(ReferenceEqualityComparer.Instance);
         foreach (var (node, (patches, sums)) in convs)

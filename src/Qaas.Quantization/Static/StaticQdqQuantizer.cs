@@ -19,7 +19,7 @@ namespace Qaas.Quantization.Static;
 public static class StaticQdqQuantizer
 {
     /// <summary>Share of the progress range spent calibrating; the rewrite (with AdaRound's optimisation, if asked) takes the rest.</summary>
-    private const double CalibrationShare = 0.9, CalibrationShareBeforeAdaRound = 0.3;
+    private const double CalibrationShare = 0.9, CalibrationShareBeforeAdaRound = 0.3, AdaRoundMomentsShare = 0.1;
 
     /// <param name="recipe">A resolved recipe (<see cref="RecipeResolver.Resolve"/>).</param>
     public static QuantizedModel Quantize(OnnxModel model, Recipe recipe, SampleFeed calibration,
@@ -89,8 +89,11 @@ public static class StaticQdqQuantizer
         }
         bool integer = !settings.IsFloat8;
         var adaRound = integer && recipe.Weights?.Algorithm == "adaround"
-            ? new AdaRoundWeights(working, plans, calibration, options?.AdaRound, cancellationToken)
+            ? new AdaRoundWeights(working, plans, calibration, options?.AdaRound,
+                ProgressRange.Of(progress, calibrationShare, AdaRoundMomentsShare), cancellationToken)
             : null;
+        if (adaRound is not null)
+            calibrationShare += AdaRoundMomentsShare;
         if (calibration.Synthetic)
             warnings.Add("Calibration used synthetic inputs generated from the model's input specs; activation ranges may not match real data.");
 

@@ -61,6 +61,22 @@ public class AdaRoundQdqTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Progress_climbs_through_calibration_moments_and_rounding_to_the_end()
+    {
+        var reports = new List<double>();
+        StaticQdqQuantizer.Quantize(OnnxModel.FromProto(ConvBnReluModel.Build()), Recipe("adaround"), Images(4, 10), new Recorder(reports));
+        Assert.Equal(1.0, reports[^1]);
+        Assert.Equal(reports.Order(), reports);
+        // The moments pass reports between calibration (up to 0.3) and the rounding (from 0.4).
+        Assert.Contains(reports, r => r > 0.3 && r < 0.4);
+    }
+
+    private sealed class Recorder(List<double> reports) : IProgress<double>
+    {
+        public void Report(double value) => reports.Add(value);
+    }
+
+    [Fact]
     public void A_second_run_with_the_caches_reads_no_sample_and_writes_the_same_model()
     {
         var model = OnnxModel.FromProto(ConvBnReluModel.Build());
