@@ -49,10 +49,14 @@ public sealed class TransformerW4Benchmark : IBenchmark
         foreach (var (label, recipe, options) in variants)
         {
             var sw = Stopwatch.StartNew();
-            var calibration = recipe.Weights!.Algorithm is "awq" or "gptq" || recipe.MixedPrecision is not null ? Calibration(o) : null;
-            var quantized = recipe.MixedPrecision is not null
-                ? MixedPrecisionSearch.Quantize(OnnxModel.FromProto(fp32), recipe, calibration!).Model
-                : MatMulNBitsQuantizer.Quantize(OnnxModel.FromProto(fp32), recipe, options, calibration: calibration).Model;
+            var calibration = recipe.MixedPrecision?.Objective == "latency" ? Calibration(o, tokens: 1)
+                : recipe.Weights!.Algorithm is "awq" or "gptq" || recipe.MixedPrecision is not null ? Calibration(o) : null;
+            var result = recipe.MixedPrecision is not null
+                ? MixedPrecisionSearch.Quantize(OnnxModel.FromProto(fp32), recipe, calibration!)
+                : MatMulNBitsQuantizer.Quantize(OnnxModel.FromProto(fp32), recipe, options, calibration: calibration);
+            var quantized = result.Model;
+            foreach (var warning in result.Warnings.Where(w => w.StartsWith("Mixed precision", StringComparison.Ordinal)))
+                report.Note($"[{label}] {warning}");
             // Packed weights are counted in the main graph, before the prefill branch moves them into its subgraphs.
             double weightRatio = (double)MatMulNBitsQuantizer.PackedWeightBytes(quantized) / FloatMatMulWeightBytes(fp32);
             if (recipe.Prefill == "int8") PrefillBranch.Apply(quantized);
@@ -94,7 +98,8 @@ public sealed class TransformerW4Benchmark : IBenchmark
 
     /// <summary>"b128+clip+fuse+acc0+head32+x=logits+awq": block size, then any of clip, fuse, acc{level}, head{block},
     /// x={excluded node}, the algorithm awq or gptq (calibrated on <see cref="Calibration"/>), and mix{ratio}: int4/int8
-    /// mixed precision with the MatMul weights within that share of their fp32 bytes (default options), and prefill: the
+    /// mixed precision with the MatMul weights within that share of their fp32 bytes (default options), lat{ratio}: int4/int8
+    /// mixed precision within that share of fp32's run time on a one-token calibration sample, and prefill: the
     /// int8 path for many-row inputs (recipe prefill "int8"); unnamed switches are off.</summary>
     private static (string, Recipe, MatMulNBitsOptions) Variant(string spec, Recipe preset)
     {
@@ -115,17 +120,27 @@ public sealed class TransformerW4Benchmark : IBenchmark
         var excluded = parts.Where(p => p.StartsWith("x=")).Select(p => p[2..]).ToList();
         if (excluded.Count > 0)
             recipe = recipe with { Nodes = recipe.Nodes! with { Exclude = new NodeFilter { Names = excluded } } };
+        if (parts.FirstOrDefault(p => p.StartsWith("lat")) is { } lat)
+            recipe = recipe with
+            {
+                MixedPrecision = new MixedPrecisionSpec
+                {
+                    Candidates = ["int4", "int8"], Objective = "latency",
+                    Budget = new BudgetSpec { LatencyRatio = double.Parse(lat[3..], System.Globalization.CultureInfo.InvariantCulture) },
+                },
+            };
         if (parts.Contains("prefill")) recipe = recipe with { Prefill = "int8" };
         int? head = parts.FirstOrDefault(p => p.StartsWith("head")) is { } h ? int.Parse(h[4..]) : null;
         return (spec, recipe, new MatMulNBitsOptions(level, parts.Contains("clip"), parts.Contains("fuse"), head));
     }
 
-    /// <summary>16 random sequences of 64 tokens, none of them the measured inputs.</summary>
-    private static SampleFeed Calibration(TransformerOptions o) => new(() => Enumerable.Range(0, 16).Select(i =>
+    /// <summary>16 random sequences of 64 tokens (or as many as asked: a latency budget is judged on the first), none of
+    /// them the measured inputs.</summary>
+    private static SampleFeed Calibration(TransformerOptions o, int tokens = 64) => new(() => Enumerable.Range(0, 16).Select(i =>
     {
         var random = new Random(500 + i);
-        var ids = Enumerable.Range(0, 64).Select(_ => (long)random.Next(o.Vocab)).ToArray();
-        return (IReadOnlyDictionary<string, Tensor>)new Dictionary<string, Tensor> { [TransformerModelBuilder.InputName] = Tensor.Create(ids, 1, 64) };
+        var ids = Enumerable.Range(0, tokens).Select(_ => (long)random.Next(o.Vocab)).ToArray();
+        return (IReadOnlyDictionary<string, Tensor>)new Dictionary<string, Tensor> { [TransformerModelBuilder.InputName] = Tensor.Create(ids, 1, tokens) };
     }), 16, synthetic: false);
 
     private static InferenceSessionOptions SessionOptions(string? profilePrefix = null) => new()
@@ -182,7 +197,7 @@ public sealed class TransformerW4Benchmark : IBenchmark
             {
                 var file = Directory.GetFiles(Path.GetTempPath(), Path.GetFileName(prefix) + "*.json").Single();
                 // Weight MatMuls by projection (the same one of every block together), everything else by op type.
-                var g = OrtProfile.KernelMicroseconds(file, (op, node) =>
+                var g = Qaas.Runtime.Profiling.KernelProfile.KernelMicroseconds(file, (op, node) =>
                     op.StartsWith("MatMul", StringComparison.Ordinal) && !node.Contains("context") && !node.Contains("qk")
                         ? Regex.Replace(node, @"^block\d+\.|\.matmul|_Q\d+|_fused", "") : op);
                 File.Delete(file);

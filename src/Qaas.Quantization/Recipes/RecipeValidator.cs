@@ -75,13 +75,11 @@ public static class RecipeValidator
         return errors.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray());
     }
 
-    // Only the size objective over MatMulNBits bit widths is built; its noise model assumes round-to-nearest weights.
+    // The size and latency objectives over MatMulNBits bit widths; the noise model assumes round-to-nearest weights.
     static void CheckMixedPrecision(Recipe r, MixedPrecisionSpec mp, string field, Action<string, string> add)
     {
         if (mp.Objective is not (null or "size" or "latency"))
             add($"{field}.objective", $"'{mp.Objective}' is not one of: size, latency");
-        else if (mp.Objective == "latency")
-            add($"{field}.objective", "'latency' is not available yet in this version; use 'size'");
         if (r.Format != "matmulnbits")
             add($"{field}", "mixed precision chooses MatMulNBits bit widths: it needs format 'matmulnbits' (e.g. preset w4-rtn)");
         if (r.Weights?.Algorithm is { } a && a != "rtn")
@@ -92,7 +90,14 @@ public static class RecipeValidator
             for (int i = 0; i < candidates.Count; i++)
                 if (candidates[i] is not ("int2" or "int4" or "int8"))
                     add($"{field}.candidates[{i}]", $"'{candidates[i]}' is not a MatMulNBits type (int2, int4, int8)");
-        if (mp.Budget?.SizeRatio is not { } ratio)
+        if (mp.Objective == "latency")
+        {
+            if (mp.Budget?.LatencyRatio is not { } latency)
+                add($"{field}.budget.latencyRatio", "the latency objective needs budget.latencyRatio (a run's time against fp32's, on a calibration sample)");
+            else if (latency is <= 0 or > 10)
+                add($"{field}.budget.latencyRatio", $"{latency} must be in (0, 10]");
+        }
+        else if (mp.Budget?.SizeRatio is not { } ratio)
             add($"{field}.budget.sizeRatio", "the size objective needs budget.sizeRatio (quantized MatMul weights' bytes / their fp32 bytes)");
         else if (ratio is <= 0 or > 1)
             add($"{field}.budget.sizeRatio", $"{ratio} must be in (0, 1]");

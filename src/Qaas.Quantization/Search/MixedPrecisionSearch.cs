@@ -9,13 +9,14 @@ using Qaas.Quantization.WeightOnly;
 namespace Qaas.Quantization.Search;
 
 /// <summary>
-/// "mixedPrecision" with objective "size" for MatMulNBits weights: bits per weight from the recipe's candidates so that
-/// the main graph's quantized MatMul weights (packed values, scales, zero points) take at most sizeRatio of their fp32
-/// bytes, with the least output error. HAWQ-style (Dong et al. 2019): each weight's sensitivity is measured, here
+/// "mixedPrecision" for MatMulNBits weights: bits per weight from the recipe's candidates so that, with the least output
+/// error, the main graph's quantized MatMul weights (packed values, scales, zero points) take at most sizeRatio of their
+/// fp32 bytes (objective "size"), or a run on the first calibration sample takes at most latencyRatio of fp32's time
+/// (objective "latency", costs from <see cref="MixedPrecisionBudget.Latency"/>). HAWQ-style (Dong et al. 2019): each weight's sensitivity is measured, here
 /// directly, as the output noise (1 / SQNR) with only that weight quantized at the fewest bits, on a few calibration
 /// samples; the noise at b more bits is taken as 4^-b of it (uniform rounding noise scales with the step squared), and
 /// the noises of different weights add. Allocation is a multiple-choice knapsack, solved greedily: from
-/// all-fewest-bits, take the upgrade with the most noise removed per byte added while it fits (a heuristic: with
+/// all-fewest-bits, take the upgrade with the most noise removed per byte (or microsecond) added while it fits (a heuristic: with
 /// whole upgrades a cheaper, less efficient one may be left out). A model with more than
 /// <see cref="MaxMeasuredWeights"/> weights would take as many whole-model runs, so there consecutive weights are
 /// measured in that many groups, and a group's noise is shared among its weights in proportion to their own relative
@@ -27,7 +28,7 @@ public static class MixedPrecisionSearch
     /// <summary>Whole-model runs the sensitivity measurement may take: one per weight, or one per group of weights.</summary>
     public const int MaxMeasuredWeights = 64;
 
-    /// <param name="recipe">A resolved recipe with format "matmulnbits" and a "size" mixedPrecision.</param>
+    /// <param name="recipe">A resolved recipe with format "matmulnbits" and a mixedPrecision section.</param>
     /// <param name="maxMeasuredWeights">Beyond this many weights they are measured in this many groups.</param>
     public static QuantizedModel Quantize(OnnxModel model, Recipe recipe, SampleFeed calibration, IProgress<double>? progress = null,
         CancellationToken cancellationToken = default, SensitivityFallbackOptions? options = null, int maxMeasuredWeights = MaxMeasuredWeights)
@@ -35,7 +36,9 @@ public static class MixedPrecisionSearch
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(calibration);
         var spec = recipe.MixedPrecision ?? throw new ArgumentException("The recipe has no mixedPrecision section.", nameof(recipe));
-        double ratio = spec.Budget?.SizeRatio ?? throw new ArgumentException("mixedPrecision needs budget.sizeRatio.", nameof(recipe));
+        bool latency = spec.Objective == "latency";
+        double ratio = (latency ? spec.Budget?.LatencyRatio : spec.Budget?.SizeRatio)
+            ?? throw new ArgumentException($"mixedPrecision needs budget.{(latency ? "latencyRatio" : "sizeRatio")}.", nameof(recipe));
         var bits = (spec.Candidates ?? []).Select(c => MatMulNBitsQuantizer.BitsOf(c)
             ?? throw new ArgumentException($"MatMulNBits cannot store '{c}' weights.", nameof(recipe))).Distinct().Order().ToArray();
         if (bits.Length == 0)
@@ -71,28 +74,33 @@ public static class MixedPrecisionSearch
             ProgressRange.Of(progress, grouped ? 0.3 : 0, grouped ? 0.6 : 0.9), cancellationToken);
 
         long fp32 = layers.Sum(m => TensorLayout.ByteSize(m.Weight) ?? 0);
-        long budget = (long)(ratio * fp32);
         var copies = uses.Select(g => g.Count()).ToArray();
         long Bytes(int layer, int b) => copies[layer] * MatMulNBitsPacker.ByteCount(layers[layer].K, layers[layer].N, b, BlockOf(layers[layer]), symmetric);
+        // The knapsack's weight: bytes, or microseconds of kernel time per run measured at each width.
+        var objective = latency
+            ? MixedPrecisionBudget.Latency(model, recipe, uses.Select(g => (IReadOnlyList<WeightedMatMul>)g.ToList()).ToList(), bits, ratio,
+                b => MatMulNBitsQuantizer.Quantize(model, recipe, quantizerOptions with { BitsOf = _ => b, FuseSharedInput = false }, cancellationToken).Model,
+                calibration, cancellationToken)
+            : MixedPrecisionBudget.Size(Enumerable.Range(0, layers.Count).Select(i => bits.Select(b => (double)Bytes(i, b)).ToArray()).ToArray(), fp32, ratio);
         var level = new int[layers.Count]; // index into bits
-        long size = Enumerable.Range(0, layers.Count).Sum(i => Bytes(i, bits[0]));
+        double total = objective.Base + Enumerable.Range(0, layers.Count).Sum(i => objective.Costs[i][0]);
         while (true)
         {
             int best = -1;
-            double bestGain = 0;
-            long bestCost = 0;
+            double bestGain = 0, bestCost = 0;
             for (int i = 0; i < layers.Count; i++)
             {
                 if (level[i] + 1 >= bits.Length) continue;
-                long cost = Bytes(i, bits[level[i] + 1]) - Bytes(i, bits[level[i]]);
-                if (size + cost > budget) continue;
+                double cost = objective.Costs[i][level[i] + 1] - objective.Costs[i][level[i]];
+                // An upgrade that costs nothing (int8 can run faster than int4 at many rows) is taken first, budget or not.
+                if (cost > 0 && total + cost > objective.Budget) continue;
                 double removed = noise[i, level[i]] - noise[i, level[i] + 1];
-                double gain = removed / Math.Max(1, cost);
+                double gain = cost <= 0 ? double.MaxValue : removed / cost;
                 if (gain > bestGain) (best, bestGain, bestCost) = (i, gain, cost);
             }
             if (best < 0) break;
             level[best]++;
-            size += bestCost;
+            total += bestCost;
         }
 
         var chosen = layers.Select((m, i) => (m.WeightName, Bits: bits[level[i]], Noise: noise[i, 0])).ToDictionary(c => c.WeightName);
@@ -108,10 +116,17 @@ public static class MixedPrecisionSearch
                 "proportion to its weights' own relative output errors.");
         var counts = string.Join(", ", bits.Select(b => $"{level.Count(l => bits[l] == b)} at {b} bits"));
         double reached = (double)MatMulNBitsQuantizer.PackedWeightBytes(result.Model) / Math.Max(1, fp32);
-        warnings.Add(size <= budget
-            ? $"Mixed precision: {counts} of {layers.Count} MatMul weights; they take {reached:F3}x their fp32 bytes (budget {ratio:F3}x)."
-            : $"Mixed precision: the size budget {ratio:F3}x cannot be met; even with every MatMul weight at {bits[0]} bits they " +
-              $"take {reached:F3}x their fp32 bytes.");
+        if (latency)
+            warnings.Add(total <= objective.Budget
+                ? $"Mixed precision (latency): {counts} of {layers.Count} MatMul weights; predicted {total / 1000:F2} ms per run against a budget " +
+                  $"of {objective.Budget / 1000:F2} ms ({ratio:F3}x fp32's {objective.Reference / 1000:F2} ms on a calibration sample); weights {reached:F3}x their fp32 bytes."
+                : $"Mixed precision (latency): the latency budget {ratio:F3}x of fp32's {objective.Reference / 1000:F2} ms cannot be met; even with every " +
+                  $"MatMul weight at {bits[0]} bits a run takes {total / 1000:F2} ms.");
+        else
+            warnings.Add(total <= objective.Budget
+                ? $"Mixed precision: {counts} of {layers.Count} MatMul weights; they take {reached:F3}x their fp32 bytes (budget {ratio:F3}x)."
+                : $"Mixed precision: the size budget {ratio:F3}x cannot be met; even with every MatMul weight at {bits[0]} bits they " +
+                  $"take {reached:F3}x their fp32 bytes.");
         progress?.Report(1.0);
         return result with { Nodes = nodes, Warnings = warnings };
     }

@@ -142,6 +142,44 @@ public class MixedPrecisionSearchTests(ITestOutputHelper output)
         Assert.All(Bits(mixed.Model), b => Assert.Equal(8, b));
     }
 
+    private static Recipe Latency(double latencyRatio) => RecipeResolver.Resolve(new Recipe
+    {
+        Preset = "mixed-size",
+        MixedPrecision = new MixedPrecisionSpec { Objective = "latency", Budget = new BudgetSpec { LatencyRatio = latencyRatio } },
+    });
+
+    [Fact]
+    public void A_loose_latency_budget_puts_every_weight_at_8_bits_and_an_impossible_one_says_so()
+    {
+        // Timings decide nothing at these extremes: 10x fp32's time always fits all int8, 0.001x never fits (an upgrade
+        // that the timings find free may still be taken, so the bits of the impossible one are not fixed).
+        var model = OnnxModel.FromProto(TransformerModelBuilder.Build(Options with { Blocks = 1 }));
+        var loose = MixedPrecisionSearch.Quantize(model, Latency(10), Sentences(Options, 2, 8, 10));
+        Assert.All(Bits(loose.Model), b => Assert.Equal(8, b));
+        Assert.Contains(loose.Warnings, w => w.StartsWith("Mixed precision (latency): 0 at 4 bits, 7 at 8 bits of 7 MatMul weights; predicted"));
+        var impossible = MixedPrecisionSearch.Quantize(model, Latency(0.001), Sentences(Options, 2, 8, 10));
+        Assert.Contains(impossible.Warnings, w => w.StartsWith("Mixed precision (latency): the latency budget") && w.Contains("cannot be met"));
+    }
+
+    [Fact]
+    public void Every_weight_gets_its_own_kernel_time_at_each_width()
+    {
+        // A MatMul the profile could not be matched to would cost nothing and always be upgraded.
+        var proto = TransformerModelBuilder.Build(Options with { Blocks = 1 });
+        var model = OnnxModel.FromProto(proto);
+        var uses = WeightedMatMuls.FindAll(proto.Graph, null).GroupBy(m => m.WeightName)
+            .Select(g => (IReadOnlyList<WeightedMatMul>)g.ToList()).ToList();
+        var recipe = Latency(1);
+        var costs = LatencyCosts.Measure(uses, [4, 8],
+            b => MatMulNBitsQuantizer.Quantize(model, recipe, MatMulNBitsOptions.Default with { BitsOf = _ => b, FuseSharedInput = false }).Model,
+            Sentences(Options, 1, 16, 3).Samples().First(), new Runtime.Sessions.InferenceSessionOptions { IntraOpThreads = 1, AllowSpinning = false },
+            CancellationToken.None);
+        output.WriteLine(string.Join("; ", Enumerable.Range(0, uses.Count).Select(w => $"{uses[w][0].WeightName} {costs[w, 0]:F1}/{costs[w, 1]:F1} us")));
+        for (int w = 0; w < uses.Count; w++)
+            for (int b = 0; b < 2; b++)
+                Assert.True(costs[w, b] > 0, $"{uses[w][0].WeightName} at {(b == 0 ? 4 : 8)} bits");
+    }
+
     private const int K = 256, N = 64;
 
     // x[1, 8, K] -> MatMul(x, w0) -> MatMul(., w1) -> y, the weights as initializers or Constant nodes, w1 possibly w0.

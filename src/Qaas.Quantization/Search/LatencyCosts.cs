@@ -1,0 +1,118 @@
+using Google.Protobuf;
+using Qaas.Onnx.Proto;
+using Qaas.Quantization.WeightOnly;
+using Qaas.Runtime.Profiling;
+using Qaas.Runtime.Sessions;
+using Qaas.Runtime.Tensors;
+
+namespace Qaas.Quantization.Search;
+
+/// <summary>
+/// What each weight's MatMulNBits costs in time at each candidate width, for mixedPrecision's "latency" objective:
+/// the model is quantized with every weight at one width, the widths' sessions take turns running under ONNX Runtime's
+/// profiler, and each weight gets the median kernel time of the nodes that compute its MatMuls (a shared weight: all).
+/// </summary>
+internal static class LatencyCosts
+{
+    private const int WarmUp = 3, Runs = 9;
+
+    /// <param name="uses">Per weight, the MatMuls that read it.</param>
+    /// <param name="modelAt">The model with every weight at the given width (unfused, so that each MatMul is one node).</param>
+    /// <returns>Microseconds per run, [weight, candidate].</returns>
+    public static double[,] Measure(IReadOnlyList<IReadOnlyList<WeightedMatMul>> uses, int[] bits, Func<int, ModelProto> modelAt,
+        IReadOnlyDictionary<string, Tensor> sample, InferenceSessionOptions options, CancellationToken cancellationToken)
+    {
+        var costs = new double[uses.Count, bits.Length];
+        // The MatMulNBits node computing a MatMul writes its output, or its bias Add's, which it absorbed.
+        var weightOf = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int w = 0; w < uses.Count; w++)
+            foreach (var m in uses[w])
+                weightOf[m.BiasAdd?.Output[0] ?? m.Output] = w;
+        var folder = Directory.CreateTempSubdirectory("qaas-latency");
+        try
+        {
+            var nodeWeights = new Dictionary<string, int>[bits.Length];
+            var sessions = new List<InferenceSession>();
+            try
+            {
+                for (int b = 0; b < bits.Length; b++)
+                {
+                    var model = modelAt(bits[b]);
+                    // Profile events carry node names: every MatMulNBits gets one.
+                    nodeWeights[b] = new Dictionary<string, int>(StringComparer.Ordinal);
+                    int unnamed = 0;
+                    foreach (var node in model.Graph.Node.Where(n => n.OpType == "MatMulNBits"))
+                    {
+                        if (node.Name.Length == 0) node.Name = $"qaas_latency_{unnamed++}";
+                        if (weightOf.TryGetValue(node.Output[0], out var w)) nodeWeights[b][node.Name] = w;
+                    }
+                    sessions.Add(InferenceSession.Create(model.ToByteArray(), options with { ProfileFilePrefix = Path.Combine(folder.FullName, $"bits{bits[b]}") }));
+                }
+                // Warm-up, then the widths take turns, so that load and caches hit them alike.
+                for (int run = 0; run < WarmUp + Runs; run++)
+                    foreach (var session in sessions)
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                        session.Run(sample);
+                    }
+            }
+            finally
+            {
+                foreach (var session in sessions) session.Dispose(); // writes the profiles
+            }
+            for (int b = 0; b < bits.Length; b++)
+            {
+                var file = Directory.GetFiles(folder.FullName, $"bits{bits[b]}*.json").Single();
+                foreach (var (node, (_, times)) in KernelProfile.Kernels(file))
+                    if (nodeWeights[b].TryGetValue(node, out var w))
+                        costs[w, b] += Median(times.Skip(WarmUp).ToList());
+            }
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+        return costs;
+    }
+
+    private static double Median(List<double> values)
+    {
+        if (values.Count == 0) return 0;
+        values.Sort();
+        return values[values.Count / 2];
+    }
+
+    /// <summary>
+    /// Median wall time of a run of each candidate and of the reference, in milliseconds, each candidate run right after
+    /// a reference run: the fp32 model's weights then push the candidate's out of the caches, as a model much larger
+    /// than them does in use (run back to back, a small quantized model would be timed from cache).
+    /// </summary>
+    /// <returns>The reference's median, then each candidate's.</returns>
+    public static double[] AlternatingMedianMilliseconds(ModelProto reference, IReadOnlyList<ModelProto> candidates,
+        IReadOnlyDictionary<string, Tensor> sample, InferenceSessionOptions options, CancellationToken cancellationToken)
+    {
+        var sessions = new List<InferenceSession>();
+        try
+        {
+            foreach (var model in candidates.Prepend(reference))
+                sessions.Add(InferenceSession.Create(model.ToByteArray(), options));
+            var times = sessions.Select(_ => new List<double>()).ToArray();
+            for (int run = 0; run < WarmUp + Runs; run++)
+                for (int c = 1; c < sessions.Count; c++)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    foreach (int s in new[] { 0, c })
+                    {
+                        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+                        sessions[s].Run(sample);
+                        if (run >= WarmUp) times[s].Add(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                    }
+                }
+            return times.Select(Median).ToArray();
+        }
+        finally
+        {
+            foreach (var session in sessions) session.Dispose();
+        }
+    }
+}
