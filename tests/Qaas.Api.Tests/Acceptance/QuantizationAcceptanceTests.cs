@@ -180,6 +180,25 @@ public sealed class QuantizationAcceptanceTests(QaasService service) : IClassFix
     }
 
     [Fact]
+    public async Task Transformer_mixed_precision_under_a_latency_budget_reports_its_prediction()
+    {
+        var original = TransformerModelBuilder.Build(TransformerOptions.Small);
+        using var client = service.Client();
+        var model = await client.UploadModelAsync(original.ToByteArray(), "transformer-small-latency");
+
+        // A loose budget: every weight fits at 8 bits whatever the timings, so the outcome is fixed.
+        const string recipe = """{"preset":"mixed-size","mixedPrecision":{"objective":"latency","budget":{"latencyRatio":10}}}""";
+        var done = await RunJobAsync(client, $$$"""
+            {"modelId":"{{{model.Str("id")}}}","recipe":{{{recipe}}},"inputShapes":{"{{{TransformerModelBuilder.InputName}}}":[1,1]}}
+            """);
+        var report = await client.GetStringAsync($"/v1/jobs/{done.Str("id")}/artifacts/report.json");
+        Assert.Contains("Mixed precision (latency): 0 at 4 bits,", report);
+        Assert.Contains("ms per run against a budget of", report);
+        var quantized = OnnxModel.Load(new MemoryStream(await client.GetByteArrayAsync($"/v1/jobs/{done.Str("id")}/artifacts/model.onnx"))).Proto;
+        Assert.All(quantized.Graph.Node.Where(n => n.OpType == "MatMulNBits"), n => Assert.Equal(8, n.Attribute.Single(a => a.Name == "bits").I));
+    }
+
+    [Fact]
     public async Task Transformer_w4_with_an_int8_prefill_path_keeps_4bit_weights_and_says_so()
     {
         var original = TransformerModelBuilder.Build(TransformerOptions.Small);
