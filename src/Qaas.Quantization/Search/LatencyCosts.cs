@@ -38,14 +38,10 @@ internal static class LatencyCosts
                 for (int b = 0; b < bits.Length; b++)
                 {
                     var model = modelAt(bits[b]);
-                    // Profile events carry node names: every MatMulNBits gets one.
+                    // Profile events carry node names (the quantizer names every MatMulNBits it writes).
                     nodeWeights[b] = new Dictionary<string, int>(StringComparer.Ordinal);
-                    int unnamed = 0;
-                    foreach (var node in model.Graph.Node.Where(n => n.OpType == "MatMulNBits"))
-                    {
-                        if (node.Name.Length == 0) node.Name = $"qaas_latency_{unnamed++}";
+                    foreach (var node in model.Graph.Node.Where(n => n.OpType == "MatMulNBits" && n.Name.Length > 0))
                         if (weightOf.TryGetValue(node.Output[0], out var w)) nodeWeights[b][node.Name] = w;
-                    }
                     sessions.Add(InferenceSession.Create(model.ToByteArray(), options with { ProfileFilePrefix = Path.Combine(folder.FullName, $"bits{bits[b]}") }));
                 }
                 // Warm-up, then the widths take turns, so that load and caches hit them alike.
@@ -62,15 +58,18 @@ internal static class LatencyCosts
             }
             for (int b = 0; b < bits.Length; b++)
             {
-                var file = Directory.GetFiles(folder.FullName, $"bits{bits[b]}*.json").Single();
+                var file = Directory.GetFiles(folder.FullName, $"bits{bits[b]}*.json").FirstOrDefault()
+                    ?? throw new InvalidOperationException($"ONNX Runtime wrote no profile for the {bits[b]}-bit model in {folder.FullName}.");
+                // The profile has whole microseconds: the mean over the runs resolves finer than any one of them.
                 foreach (var (node, (_, times)) in KernelProfile.Kernels(file))
                     if (nodeWeights[b].TryGetValue(node, out var w))
-                        costs[w, b] += Median(times.Skip(WarmUp).ToList());
+                        costs[w, b] += times.Skip(WarmUp).DefaultIfEmpty().Average();
             }
         }
         finally
         {
-            folder.Delete(recursive: true);
+            try { folder.Delete(recursive: true); }
+            catch (IOException) { } // a leftover temp folder must not hide what went wrong (or a cancellation)
         }
         return costs;
     }

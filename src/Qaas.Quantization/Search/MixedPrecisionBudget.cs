@@ -8,8 +8,9 @@ using Qaas.Quantization.WeightOnly;
 namespace Qaas.Quantization.Search;
 
 /// <summary>
-/// The mixed-precision knapsack's weights: what each weight costs at each candidate width, and the budget their sum
-/// (plus <see cref="Base"/>) must stay within. Bytes for the "size" objective; microseconds of a run for "latency".
+/// The mixed-precision knapsack: what each weight costs at each candidate width, the budget their sum (plus
+/// <see cref="Base"/>) must stay within, and the greedy allocation. Bytes for the "size" objective; microseconds of a
+/// run for "latency".
 /// </summary>
 /// <param name="Costs">[weight][candidate].</param>
 /// <param name="Base">What the model costs besides the weights' own costs.</param>
@@ -20,33 +21,82 @@ internal sealed record MixedPrecisionBudget(double[][] Costs, double Base, doubl
 
     /// <summary>
     /// Microseconds per run on the first calibration sample, with the recipe's evaluation threads. The profiler
-    /// (<see cref="LatencyCosts.Measure"/>) splits time among the weights, but it slows kernels and times them from
-    /// cache; so the whole models at each width are timed as they run in use
-    /// (<see cref="LatencyCosts.AlternatingMedianMilliseconds"/>), and each width's profiled differences from the fewest
-    /// bits are scaled to add up to the measured difference: an all-one-width choice is predicted as measured.
+    /// (<see cref="LatencyCosts.Measure"/>, unfused models) splits time among the weights, but it slows kernels and
+    /// times them from cache; so the delivered models at each width are timed as they run in use
+    /// (<see cref="LatencyCosts.AlternatingMedianMilliseconds"/>) and that difference is shared out by the profile
+    /// (<see cref="Shares"/>): an all-one-width choice is predicted as measured.
     /// </summary>
+    /// <param name="modelAt">The model with every main-graph weight at a width, unfused (false) or as delivered (true).</param>
     public static MixedPrecisionBudget Latency(OnnxModel model, Recipe recipe, IReadOnlyList<IReadOnlyList<WeightedMatMul>> uses,
-        int[] bits, double ratio, Func<int, ModelProto> modelAt, SampleFeed calibration, CancellationToken cancellationToken)
+        int[] bits, double ratio, Func<int, bool, ModelProto> modelAt, SampleFeed calibration, IProgress<double>? progress,
+        CancellationToken cancellationToken)
     {
-        var sample = calibration.Samples().First();
+        var sample = calibration.Samples().FirstOrDefault()
+            ?? throw new ArgumentException("A latency budget is judged on a calibration sample, and the calibration set is empty.", nameof(calibration));
         var options = EvaluationRuntime.From(recipe.Evaluation).SessionOptions(model.Files is null ? null : Path.GetDirectoryName(model.Files.MainFile));
-        var profiled = LatencyCosts.Measure(uses, bits, modelAt, sample, options, cancellationToken);
-        var medians = LatencyCosts.AlternatingMedianMilliseconds(model.Proto, bits.Select(modelAt).ToList(), sample, options, cancellationToken)
+        var profiled = bits.Length > 1 ? LatencyCosts.Measure(uses, bits, b => modelAt(b, false), sample, options, cancellationToken) : new double[uses.Count, 1];
+        progress?.Report(0.5);
+        var medians = LatencyCosts.AlternatingMedianMilliseconds(model.Proto, bits.Select(b => modelAt(b, true)).ToList(), sample, options, cancellationToken)
             .Select(ms => 1000 * ms).ToArray();
-        double fp32 = medians[0], fewest = medians[1];
-        var costs = Enumerable.Range(0, uses.Count).Select(_ => new double[bits.Length]).ToArray();
-        for (int b = 1; b < bits.Length; b++)
+        progress?.Report(1);
+        var sizes = uses.Select(u => (double)u[0].K * u[0].N * u.Count).ToArray();
+        return new MixedPrecisionBudget(Shares(profiled, medians[1..], sizes), medians[1], ratio * medians[0], medians[0]);
+    }
+
+    /// <summary>
+    /// Each weight's cost at each width against the fewest bits: the measured whole-model difference of that width,
+    /// shared among the weights in proportion to their profiled differences of the same sign (by size when none has
+    /// that sign). Every share then has the measured difference's sign, so one weight's profiling noise can neither
+    /// make another's upgrade look free nor blow a near-cancelling sum up.
+    /// </summary>
+    /// <param name="profiled">[weight, width] kernel microseconds.</param>
+    /// <param name="measured">Whole-model microseconds per width.</param>
+    /// <param name="sizes">Per weight, a size to share by when the profile cannot.</param>
+    public static double[][] Shares(double[,] profiled, IReadOnlyList<double> measured, IReadOnlyList<double> sizes)
+    {
+        int weights = sizes.Count;
+        var costs = Enumerable.Range(0, weights).Select(_ => new double[measured.Count]).ToArray();
+        for (int b = 1; b < measured.Count; b++)
         {
-            double measured = medians[b + 1] - fewest;
-            double profiledDelta = Enumerable.Range(0, uses.Count).Sum(w => profiled[w, b] - profiled[w, 0]);
-            double scale = profiledDelta != 0 ? measured / profiledDelta : 0;
-            // A profile that disagrees with the measurement in sign says nothing about the split: share by weight size.
-            double elements = uses.Sum(u => (double)u[0].K * u[0].N * u.Count);
-            for (int w = 0; w < uses.Count; w++)
-                costs[w][b] = scale > 0
-                    ? scale * (profiled[w, b] - profiled[w, 0])
-                    : measured * uses[w][0].K * uses[w][0].N * uses[w].Count / elements;
+            double difference = measured[b] - measured[0];
+            var alike = Enumerable.Range(0, weights).Select(w => Math.Max(0, Math.Sign(difference) * (profiled[w, b] - profiled[w, 0]))).ToArray();
+            double sum = alike.Sum();
+            var basis = sum > 0 ? alike : sizes.ToArray();
+            double total = sum > 0 ? sum : sizes.Sum();
+            for (int w = 0; w < weights; w++)
+                costs[w][b] = total > 0 ? difference * basis[w] / total : 0;
         }
-        return new MixedPrecisionBudget(costs, fewest, ratio * fp32, fp32);
+        return costs;
+    }
+
+    /// <summary>
+    /// Greedy multiple-choice knapsack from all-fewest-bits: take the upgrade with the most noise removed per unit of
+    /// cost while it fits; an upgrade that saves cost is always taken.
+    /// </summary>
+    /// <param name="noise">[weight, candidate] output noise.</param>
+    /// <returns>Each weight's candidate index, the total cost chosen, and that of all-fewest-bits.</returns>
+    public (int[] Levels, double Total, double Fewest) Allocate(double[,] noise)
+    {
+        int weights = Costs.Length, widths = noise.GetLength(1);
+        var level = new int[weights];
+        double fewest = Base + Costs.Sum(c => c[0]), total = fewest;
+        while (true)
+        {
+            int best = -1;
+            double bestGain = 0, bestCost = 0;
+            for (int i = 0; i < weights; i++)
+            {
+                if (level[i] + 1 >= widths) continue;
+                double cost = Costs[i][level[i] + 1] - Costs[i][level[i]];
+                if (cost > 0 && total + cost > Budget) continue;
+                double removed = noise[i, level[i]] - noise[i, level[i] + 1];
+                double gain = cost <= 0 ? double.MaxValue : removed / cost;
+                if (gain > bestGain) (best, bestGain, bestCost) = (i, gain, cost);
+            }
+            if (best < 0) break;
+            level[best]++;
+            total += bestCost;
+        }
+        return (level, total, fewest);
     }
 }

@@ -76,32 +76,16 @@ public static class MixedPrecisionSearch
         long fp32 = layers.Sum(m => TensorLayout.ByteSize(m.Weight) ?? 0);
         var copies = uses.Select(g => g.Count()).ToArray();
         long Bytes(int layer, int b) => copies[layer] * MatMulNBitsPacker.ByteCount(layers[layer].K, layers[layer].N, b, BlockOf(layers[layer]), symmetric);
-        // The knapsack's weight: bytes, or microseconds of kernel time per run measured at each width.
+        // The knapsack's weight: bytes, or microseconds of a run at each width. Subgraph MatMuls stay at the fewest bits.
         var objective = latency
             ? MixedPrecisionBudget.Latency(model, recipe, uses.Select(g => (IReadOnlyList<WeightedMatMul>)g.ToList()).ToList(), bits, ratio,
-                b => MatMulNBitsQuantizer.Quantize(model, recipe, quantizerOptions with { BitsOf = _ => b, FuseSharedInput = false }, cancellationToken).Model,
-                calibration, cancellationToken)
+                (b, fused) => MatMulNBitsQuantizer.Quantize(model, recipe, quantizerOptions with
+                {
+                    BitsOf = m => m.Scope.IsMain ? b : bits[0], FuseSharedInput = fused && quantizerOptions.FuseSharedInput,
+                }, cancellationToken).Model,
+                calibration, ProgressRange.Of(progress, 0.9, 0.05), cancellationToken)
             : MixedPrecisionBudget.Size(Enumerable.Range(0, layers.Count).Select(i => bits.Select(b => (double)Bytes(i, b)).ToArray()).ToArray(), fp32, ratio);
-        var level = new int[layers.Count]; // index into bits
-        double total = objective.Base + Enumerable.Range(0, layers.Count).Sum(i => objective.Costs[i][0]);
-        while (true)
-        {
-            int best = -1;
-            double bestGain = 0, bestCost = 0;
-            for (int i = 0; i < layers.Count; i++)
-            {
-                if (level[i] + 1 >= bits.Length) continue;
-                double cost = objective.Costs[i][level[i] + 1] - objective.Costs[i][level[i]];
-                // An upgrade that costs nothing (int8 can run faster than int4 at many rows) is taken first, budget or not.
-                if (cost > 0 && total + cost > objective.Budget) continue;
-                double removed = noise[i, level[i]] - noise[i, level[i] + 1];
-                double gain = cost <= 0 ? double.MaxValue : removed / cost;
-                if (gain > bestGain) (best, bestGain, bestCost) = (i, gain, cost);
-            }
-            if (best < 0) break;
-            level[best]++;
-            total += bestCost;
-        }
+        var (level, total, fewestTotal) = objective.Allocate(noise);
 
         var chosen = layers.Select((m, i) => (m.WeightName, Bits: bits[level[i]], Noise: noise[i, 0])).ToDictionary(c => c.WeightName);
         var result = Run(m => chosen.TryGetValue(m.WeightName, out var c) ? c.Bits : bits[0]);
@@ -120,13 +104,14 @@ public static class MixedPrecisionSearch
             warnings.Add(total <= objective.Budget
                 ? $"Mixed precision (latency): {counts} of {layers.Count} MatMul weights; predicted {total / 1000:F2} ms per run against a budget " +
                   $"of {objective.Budget / 1000:F2} ms ({ratio:F3}x fp32's {objective.Reference / 1000:F2} ms on a calibration sample); weights {reached:F3}x their fp32 bytes."
-                : $"Mixed precision (latency): the latency budget {ratio:F3}x of fp32's {objective.Reference / 1000:F2} ms cannot be met; even with every " +
-                  $"MatMul weight at {bits[0]} bits a run takes {total / 1000:F2} ms.");
+                : $"Mixed precision (latency): the latency budget {ratio:F3}x of fp32's {objective.Reference / 1000:F2} ms cannot be met; with every " +
+                  $"MatMul weight at {bits[0]} bits a run takes {fewestTotal / 1000:F2} ms ({counts} of {layers.Count} after upgrades that cost no time: " +
+                  $"predicted {total / 1000:F2} ms).");
         else
             warnings.Add(total <= objective.Budget
                 ? $"Mixed precision: {counts} of {layers.Count} MatMul weights; they take {reached:F3}x their fp32 bytes (budget {ratio:F3}x)."
                 : $"Mixed precision: the size budget {ratio:F3}x cannot be met; even with every MatMul weight at {bits[0]} bits they " +
-                  $"take {reached:F3}x their fp32 bytes.");
+                  $"take {fewestTotal / Math.Max(1, fp32):F3}x their fp32 bytes.");
         progress?.Report(1.0);
         return result with { Nodes = nodes, Warnings = warnings };
     }

@@ -162,6 +162,37 @@ public class MixedPrecisionSearchTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void The_measured_difference_is_shared_by_profiled_differences_of_its_sign()
+    {
+        // Profiled int8 - int4: +2, -1, +5 us; the whole model measured 70 us slower at int8.
+        double[,] profiled = { { 10, 12 }, { 10, 9 }, { 10, 15 } };
+        var costs = MixedPrecisionBudget.Shares(profiled, [100, 170], [1, 1, 1]);
+        Assert.Equal([20.0, 0.0, 50.0], costs.Select(c => c[1]));
+        Assert.All(costs, c => Assert.Equal(0, c[0]));
+        // Measured 30 us faster: only the weight profiled faster takes it.
+        Assert.Equal([0.0, -30.0, 0.0], MixedPrecisionBudget.Shares(profiled, [100, 70], [1, 1, 1]).Select(c => c[1]));
+        // Measured faster while every profiled difference says slower: shared by size, all negative.
+        double[,] slower = { { 10, 12 }, { 10, 11 }, { 10, 15 } };
+        Assert.Equal([-5.0, -10.0, -15.0], MixedPrecisionBudget.Shares(slower, [100, 70], [1, 2, 3]).Select(c => c[1]));
+    }
+
+    [Fact]
+    public void The_allocation_takes_free_upgrades_and_the_best_noise_per_cost_within_the_budget()
+    {
+        // Weight 0: upgrade saves 5; weight 1: costs 10 and removes a lot of noise; weight 2: costs 10 and removes little.
+        var budget = new MixedPrecisionBudget([[0, -5], [0, 10], [0, 10]], Base: 100, Budget: 106, Reference: 400);
+        double[,] noise = { { 1, 0.9 }, { 5, 1 }, { 2, 1.9 } };
+        var (levels, total, fewest) = budget.Allocate(noise);
+        Assert.Equal(100, fewest);
+        Assert.Equal([1, 1, 0], levels); // 100 - 5 + 10 = 105 fits 106; the third would make 115
+        Assert.Equal(105, total);
+        // Over budget from the start: only the free upgrade is taken.
+        var (tight, tightTotal, _) = (budget with { Budget = 50 }).Allocate(noise);
+        Assert.Equal([1, 0, 0], tight);
+        Assert.Equal(95, tightTotal);
+    }
+
+    [Fact]
     public void Every_weight_gets_its_own_kernel_time_at_each_width()
     {
         // A MatMul the profile could not be matched to would cost nothing and always be upgraded.
