@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using Qaas.Quantization.Kernels;
 
 namespace Qaas.Quantization.Algorithms;
 
@@ -54,10 +55,6 @@ public static class AdaRound
         return new AdaRoundResult(values, nearestLoss.Sum(), roundedLoss.Sum(), roundedLoss.Zip(nearestLoss).Count(p => p.First < p.Second));
     }
 
-    /// <summary>Round-to-nearest of one row, the baseline and the fallback.</summary>
-    private static int Nearest(float w, float scale, int zeroPoint, int qmin, int qmax) =>
-        Math.Clamp((int)MathF.Round(w / scale, MidpointRounding.ToEven) + zeroPoint, qmin, qmax);
-
     private sealed class Problem(float[] w, int d, float[] scales, int[] zeroPoints, int qmin, int qmax, float[] h)
     {
         // Optimised from the first call (AggressiveOptimization): a job runs this loop a few times, mostly in Tier-0 otherwise.
@@ -78,7 +75,8 @@ public static class AdaRound
                     float x = w[r * d + j] / scales[r];
                     float f = MathF.Floor(x);
                     floor[i] = f + zeroPoints[r];
-                    nearest[i] = Nearest(w[r * d + j], scales[r], zeroPoints[r], qmin, qmax);
+                    // Round-to-nearest: the baseline and the fallback.
+                    nearest[i] = QuantizeLinear.Scalar(w[r * d + j], scales[r], zeroPoints[r], qmin, qmax);
                     free[i] = floor[i] >= qmin && floor[i] + 1 <= qmax && float.IsFinite(x);
                     fixedValue[i] = nearest[i];
                     // h(V) = frac: sigmoid(V) = (frac - gamma) / (zeta - gamma).

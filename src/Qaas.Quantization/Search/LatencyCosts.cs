@@ -10,7 +10,7 @@ namespace Qaas.Quantization.Search;
 /// <summary>
 /// What each weight's MatMulNBits costs in time at each candidate width, for mixedPrecision's "latency" objective:
 /// the model is quantized with every weight at one width, the widths' sessions take turns running under ONNX Runtime's
-/// profiler, and each weight gets the median kernel time of the nodes that compute its MatMuls (a shared weight: all).
+/// profiler, and each weight gets the mean kernel time of the nodes that compute its MatMuls (a shared weight: all).
 /// </summary>
 internal static class LatencyCosts
 {
@@ -72,46 +72,5 @@ internal static class LatencyCosts
             catch (IOException) { } // a leftover temp folder must not hide what went wrong (or a cancellation)
         }
         return costs;
-    }
-
-    private static double Median(List<double> values)
-    {
-        if (values.Count == 0) return 0;
-        values.Sort();
-        return values[values.Count / 2];
-    }
-
-    /// <summary>
-    /// Median wall time of a run of each candidate and of the reference, in milliseconds, each candidate run right after
-    /// a reference run: the fp32 model's weights then push the candidate's out of the caches, as a model much larger
-    /// than them does in use (run back to back, a small quantized model would be timed from cache).
-    /// </summary>
-    /// <returns>The reference's median, then each candidate's.</returns>
-    public static double[] AlternatingMedianMilliseconds(ModelProto reference, IReadOnlyList<ModelProto> candidates,
-        IReadOnlyDictionary<string, Tensor> sample, InferenceSessionOptions options, CancellationToken cancellationToken)
-    {
-        var sessions = new List<InferenceSession>();
-        try
-        {
-            foreach (var model in candidates.Prepend(reference))
-                sessions.Add(InferenceSession.Create(model.ToByteArray(), options));
-            var times = sessions.Select(_ => new List<double>()).ToArray();
-            for (int run = 0; run < WarmUp + Runs; run++)
-                for (int c = 1; c < sessions.Count; c++)
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    foreach (int s in new[] { 0, c })
-                    {
-                        var started = System.Diagnostics.Stopwatch.GetTimestamp();
-                        sessions[s].Run(sample);
-                        if (run >= WarmUp) times[s].Add(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-                    }
-                }
-            return times.Select(Median).ToArray();
-        }
-        finally
-        {
-            foreach (var session in sessions) session.Dispose();
-        }
     }
 }

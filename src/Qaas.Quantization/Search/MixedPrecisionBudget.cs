@@ -1,9 +1,11 @@
+using Google.Protobuf;
 using Qaas.Onnx.Io;
 using Qaas.Onnx.Proto;
 using Qaas.Quantization.Evaluation;
 using Qaas.Quantization.Pipeline;
 using Qaas.Quantization.Recipes;
 using Qaas.Quantization.WeightOnly;
+using Qaas.Runtime.Sessions;
 
 namespace Qaas.Quantization.Search;
 
@@ -22,8 +24,9 @@ internal sealed record MixedPrecisionBudget(double[][] Costs, double Base, doubl
     /// <summary>
     /// Microseconds per run on the first calibration sample, with the recipe's evaluation threads. The profiler
     /// (<see cref="LatencyCosts.Measure"/>, unfused models) splits time among the weights, but it slows kernels and
-    /// times them from cache; so the delivered models at each width are timed as they run in use
-    /// (<see cref="LatencyCosts.AlternatingMedianMilliseconds"/>) and that difference is shared out by the profile
+    /// times them from cache; so the delivered models at each width are timed as they run in use, taking turns with the
+    /// fp32 model (<see cref="LatencyBenchmark"/>: its weights push theirs out of the caches, as a model much larger than
+    /// a quantized one does in use), and that difference is shared out by the profile
     /// (<see cref="Shares"/>): an all-one-width choice is predicted as measured.
     /// </summary>
     /// <param name="modelAt">The model with every main-graph weight at a width, unfused (false) or as delivered (true).</param>
@@ -33,14 +36,21 @@ internal sealed record MixedPrecisionBudget(double[][] Costs, double Base, doubl
     {
         var sample = calibration.Samples().FirstOrDefault()
             ?? throw new ArgumentException("A latency budget is judged on a calibration sample, and the calibration set is empty.", nameof(calibration));
-        var options = EvaluationRuntime.From(recipe.Evaluation).SessionOptions(model.Files is null ? null : Path.GetDirectoryName(model.Files.MainFile));
+        var runtime = EvaluationRuntime.From(recipe.Evaluation);
+        var options = runtime.SessionOptions(model.Files is null ? null : Path.GetDirectoryName(model.Files.MainFile));
         var profiled = bits.Length > 1 ? LatencyCosts.Measure(uses, bits, b => modelAt(b, false), sample, options, cancellationToken) : new double[uses.Count, 1];
         progress?.Report(0.5);
-        var medians = LatencyCosts.AlternatingMedianMilliseconds(model.Proto, bits.Select(b => modelAt(b, true)).ToList(), sample, options, cancellationToken)
-            .Select(ms => 1000 * ms).ToArray();
+        using var reference = InferenceSession.Create(model.Proto.ToByteArray(), options);
+        var timings = bits.Select(b =>
+        {
+            using var candidate = InferenceSession.Create(modelAt(b, true).ToByteArray(), options);
+            return LatencyBenchmark.Measure(reference, candidate, sample, runtime.Threads, cancellationToken: cancellationToken);
+        }).ToList();
         progress?.Report(1);
+        double fp32 = 1000 * timings.Average(t => t.Original.P50Ms);
+        var widths = timings.Select(t => 1000 * t.Quantized.P50Ms).ToList();
         var sizes = uses.Select(u => (double)u[0].K * u[0].N * u.Count).ToArray();
-        return new MixedPrecisionBudget(Shares(profiled, medians[1..], sizes), medians[1], ratio * medians[0], medians[0]);
+        return new MixedPrecisionBudget(Shares(profiled, widths, sizes), widths[0], ratio * fp32, fp32);
     }
 
     /// <summary>

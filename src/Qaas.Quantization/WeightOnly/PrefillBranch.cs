@@ -1,7 +1,7 @@
 using Qaas.Onnx.Graph;
 using Qaas.Onnx.Proto;
 using Qaas.Onnx.Rewrite;
-using Qaas.Quantization.Kernels;
+using Qaas.Quantization.Algorithms;
 
 namespace Qaas.Quantization.WeightOnly;
 
@@ -96,25 +96,15 @@ public static class PrefillBranch
         List<NodeProto> chains)
     {
         int k = Int(node, "K"), n = Int(node, "N"), blockSize = Int(node, "block_size"), bits = Int(node, "bits");
-        int blocks = (k + blockSize - 1) / blockSize, blob = blockSize * bits / 8;
-        var b = TensorData.Read<byte>(initializers[node.Input[1]]);
-        var scales = TensorData.Read<float>(initializers[node.Input[2]]);
-        var zeroPoints = ZeroPoints(node, initializers, n, blocks, bits);
+        int blocks = (k + blockSize - 1) / blockSize;
         // Offline: each column's int8 scale, from its largest dequantized weight.
+        var w = MatMulNBitsPacker.Dequantize(Weights(node, initializers, k, n, bits, blockSize));
         var columnScales = new float[n];
-        var values = new byte[blockSize];
+        for (int row = 0; row < k; row++)
+            for (int c = 0; c < n; c++)
+                columnScales[c] = Math.Max(columnScales[c], Math.Abs(w[row * n + c]));
         for (int c = 0; c < n; c++)
-        {
-            float largest = 0;
-            for (int block = 0; block < blocks; block++)
-            {
-                BitPacking.Unpack(b.AsSpan((c * blocks + block) * blob, blob), bits, values);
-                int at = c * blocks + block, count = Math.Min(blockSize, k - block * blockSize);
-                for (int j = 0; j < count; j++)
-                    largest = Math.Max(largest, Math.Abs((values[j] - zeroPoints[at]) * scales[at]));
-            }
-            columnScales[c] = largest > 0 ? largest / 127 : 1;
-        }
+            columnScales[c] = columnScales[c] > 0 ? columnScales[c] / 127 : 1;
 
         string stem = editor.Names.Fresh((node.Name.Length > 0 ? node.Name : node.Output[0]) + "_int8");
         string Floats(string name, float[] v, long[] dims) => editor.AddInitializer(TensorData.Create<float>(editor.Names.Fresh(stem + name), v, dims));
@@ -162,25 +152,21 @@ public static class PrefillBranch
         return NewNode("DynamicQuantizeMatMul", node.Name, inputs, node.Output[0], MicrosoftDomain);
     }
 
-    // One float per (column, block); a MatMulNBits without zero points centres its values (8 for 4 bits, 128 for 8).
-    private static float[] ZeroPoints(NodeProto node, Dictionary<string, TensorProto> initializers, int n, int blocks, int bits)
+    // The node's packed weight as the packer reads it; a node without zero points centres its values (8 for 4 bits,
+    // 128 for 8), which packed zero points of the middle value say.
+    private static MatMulNBitsWeights Weights(NodeProto node, Dictionary<string, TensorProto> initializers, int k, int n, int bits, int blockSize)
     {
-        var zeroPoints = new float[n * blocks];
-        if (node.Input.Count <= 3 || node.Input[3].Length == 0)
+        bool stored = node.Input.Count > 3 && node.Input[3].Length > 0;
+        var shape = new MatMulNBitsWeights(k, n, bits, blockSize, !stored, [], [], []);
+        var zeroPoints = stored
+            ? TensorData.Read<byte>(initializers[node.Input[3]])
+            : Enumerable.Repeat((byte)(bits == 4 ? 0x88 : 0x80), n * shape.ZeroPointBytesPerColumn).ToArray();
+        return shape with
         {
-            Array.Fill(zeroPoints, 1 << (bits - 1));
-            return zeroPoints;
-        }
-        var packed = TensorData.Read<byte>(initializers[node.Input[3]]);
-        int perColumn = (blocks * bits + 7) / 8;
-        var column = new byte[blocks];
-        for (int c = 0; c < n; c++)
-        {
-            BitPacking.Unpack(packed.AsSpan(c * perColumn, perColumn), bits, column);
-            for (int block = 0; block < blocks; block++)
-                zeroPoints[c * blocks + block] = column[block];
-        }
-        return zeroPoints;
+            B = TensorData.Read<byte>(initializers[node.Input[1]]),
+            Scales = TensorData.Read<float>(initializers[node.Input[2]]),
+            ZeroPoints = zeroPoints,
+        };
     }
 
     // A branch's own names get a prefix (its outputs too), so neither branch redefines a name of the main graph;

@@ -64,16 +64,11 @@ public class AdaRoundQdqTests(ITestOutputHelper output)
     public void Progress_climbs_through_calibration_moments_and_rounding_to_the_end()
     {
         var reports = new List<double>();
-        StaticQdqQuantizer.Quantize(OnnxModel.FromProto(ConvBnReluModel.Build()), Recipe("adaround"), Images(4, 10), new Recorder(reports));
+        StaticQdqQuantizer.Quantize(OnnxModel.FromProto(ConvBnReluModel.Build()), Recipe("adaround"), Images(4, 10), new ProgressRecorder(reports));
         Assert.Equal(1.0, reports[^1]);
         Assert.Equal(reports.Order(), reports);
         // The moments pass reports between calibration (up to 0.3) and the rounding (from 0.4).
         Assert.Contains(reports, r => r > 0.3 && r < 0.4);
-    }
-
-    private sealed class Recorder(List<double> reports) : IProgress<double>
-    {
-        public void Report(double value) => reports.Add(value);
     }
 
     [Fact]

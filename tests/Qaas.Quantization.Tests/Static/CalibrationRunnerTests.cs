@@ -23,7 +23,7 @@ public class CalibrationRunnerTests
         var progress = new List<double>();
 
         var ranges = CalibrationRunner.Run(model, ["x", "conv1", "relu"], feed,
-            new ActivationSpec { Type = "uint8", Calibration = "minmax" }, CancellationToken.None, new SyncProgress(progress));
+            new ActivationSpec { Type = "uint8", Calibration = "minmax" }, CancellationToken.None, new ProgressRecorder(progress));
 
         // Reference: the same tensors read back from a session over the model with them as (shape-less) outputs.
         using var session = InferenceSession.Create(CalibrationRunner.WithOutputs(model.Proto, ["conv1", "relu"]));
@@ -63,10 +63,5 @@ public class CalibrationRunnerTests
         cts.Cancel();
         Assert.ThrowsAny<OperationCanceledException>(() => CalibrationRunner.Run(model, ["conv1"], Feed(2),
             new ActivationSpec { Type = "uint8", Calibration = "minmax" }, cts.Token));
-    }
-
-    private sealed class SyncProgress(List<double> values) : IProgress<double>
-    {
-        public void Report(double value) => values.Add(value);
     }
 }

@@ -97,16 +97,11 @@ public class AwqQuantizerTests(ITestOutputHelper output)
     {
         var seen = new List<double>();
         MatMulNBitsQuantizer.Quantize(OnnxModel.FromProto(SalientBlock()), W4("awq"), MatMulNBitsOptions.Default,
-            calibration: Inputs(2, 1), progress: new Recorder(seen));
+            calibration: Inputs(2, 1), progress: new ProgressRecorder(seen));
         Assert.Contains(seen, p => p > 0 && p < 0.5); // the AWQ search
         Assert.Contains(seen, p => p >= 0.5 && p < 1); // the rounding
         Assert.Equal(1.0, seen[^1]);
         Assert.Equal(seen.Order(), seen);
-    }
-
-    private sealed class Recorder(List<double> seen) : IProgress<double>
-    {
-        public void Report(double value) => seen.Add(value);
     }
 
     [Fact]
