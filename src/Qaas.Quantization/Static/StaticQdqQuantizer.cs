@@ -31,12 +31,23 @@ public static class StaticQdqQuantizer
         var settings = StaticQuantSettings.From(recipe, warnings);
         var proto = model.Proto.Clone();
 
+        // Upsampling ConvTransposes become Conv + DepthToSpace, which have integer kernels (float8 has none to gain).
+        IReadOnlyList<Onnx.Proto.NodeProto> upsampling = [];
+        if (!settings.IsFloat8)
+        {
+            var rewriter = new GraphEditor(proto);
+            rewriter.PromoteConstantsToInitializers();
+            upsampling = ConvTransposeAsConv.Apply(rewriter, NodeSelector.Select(proto.Graph, recipe.Nodes), model);
+            DepthToSpaceSinking.Apply(rewriter, upsampling, model);
+        }
         if (recipe.Transforms?.Contains("fold-batchnorm") == true)
         {
             // BatchNorm and the constant per-channel scale/shift some exports keep after a Conv: exact rewrites that
-            // ORT would do itself for fp32 but cannot once the weights are quantized.
-            ConvBatchNormFolder.Apply(proto);
-            ConvAffineFolder.Apply(proto);
+            // ORT would do itself for fp32 but cannot once the weights are quantized. Each fold can expose another
+            // (Conv -> Add -> BatchNorm), so they repeat until neither finds one.
+            while (ConvBatchNormFolder.Apply(proto) + ConvAffineFolder.Apply(proto) > 0)
+            {
+            }
         }
         // A requested transform that finds nothing to rewrite says so: the recipe then did less than the user asked.
         if (recipe.Transforms?.Contains("cross-layer-equalization") == true && ConvPairEqualizer.Apply(proto) == 0)
@@ -49,7 +60,7 @@ public static class StaticQdqQuantizer
 
         var keep = options?.KeepFloat ?? new HashSet<string>();
         // Float8 has no integer kernels to fuse into: only the weighted ops get (simulated) Q/DQ.
-        var selected = NodeSelector.Select(proto.Graph, recipe.Nodes);
+        var selected = NodeSelector.Select(proto.Graph, recipe.Nodes).Union(upsampling.Where(proto.Graph.Node.Contains)).ToList();
         if (!settings.IsFloat8)
         {
             // Float rewrites that turn ops without an integer kernel, or redundant ones, into fewer fusable Muls.

@@ -70,7 +70,10 @@ public class PpOcrStaticTests(ITestOutputHelper output)
 
         Assert.False(result.Simulated);
         Assert.Equal(13, result.Model.OpsetImport.Single(o => o.Domain == "").Version); // 11 raised: nothing in it changes meaning
-        Assert.Equal(62, result.Nodes.Count);
+        // 62 Convs, and the head's two 2x2 stride-2 ConvTransposes as 1x1 Convs before one DepthToSpace.
+        Assert.Equal(64, result.Nodes.Count);
+        Assert.Contains("p2o.ConvTranspose.2", result.Nodes.Select(n => n.Name));
+        Assert.Single(result.Model.Graph.Node, n => n.OpType == "DepthToSpace");
         double iou = DetectionIoU.Of(model, result, OcrSamples.Detector(3, DetectorSize, EvaluationSeed));
         output.WriteLine($"det IoU@0.3 {iou:F4}");
         // Measured 0.932 with every op int8 and MSE ranges. With only the weights int8 (activation Q/DQ removed) the maps
