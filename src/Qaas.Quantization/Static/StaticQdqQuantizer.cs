@@ -138,6 +138,13 @@ public static class StaticQdqQuantizer
                 writer.Activation(plan.OutputTensor, effective[plan.OutputTensor]);
         }
 
+        if (integer)
+        {
+            // What stays fp32 (ops kept out of int8, or not selected) keeps its spelled-out hard-swishes: one HardSwish
+            // each, and the Mul by 6 it leaves is absorbed downstream where possible.
+            var sixes = HardSwishFusion.Apply(editor, out _, model);
+            ScalarMulSinking.Apply(editor, sixes, model);
+        }
         if (adaRound?.Summary() is { } rounding)
             warnings.Add(rounding);
         if (correction is { Corrected: 0 })

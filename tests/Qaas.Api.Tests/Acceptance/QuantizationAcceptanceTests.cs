@@ -8,6 +8,7 @@ using Qaas.Onnx.Graph;
 using Qaas.Onnx.Io;
 using Qaas.Quantization.Metrics;
 using Qaas.Runtime.Sessions;
+using Xunit.Abstractions;
 using Qaas.Runtime.Tensors;
 
 namespace Qaas.Api.Tests.Acceptance;
@@ -16,7 +17,7 @@ namespace Qaas.Api.Tests.Acceptance;
 /// Issue 4's acceptance, tried as a user would: upload real models and calibration data through the HTTP API, run a
 /// preset, download the artifacts and check them with ONNX Runtime.
 /// </summary>
-public sealed class QuantizationAcceptanceTests(QaasService service) : IClassFixture<QaasService>
+public sealed class QuantizationAcceptanceTests(QaasService service, ITestOutputHelper output) : IClassFixture<QaasService>
 {
     static readonly TimeSpan JobTimeout = TimeSpan.FromMinutes(5);
 
@@ -89,8 +90,10 @@ public sealed class QuantizationAcceptanceTests(QaasService service) : IClassFix
         Assert.Contains("smoothquant found no LayerNormalization", report);
     }
 
-    [Fact]
-    public async Task Ocr_detector_int8_static_maps_agree_with_fp32()
+    [Theory]
+    [InlineData(null, 0.94)]
+    [InlineData(19.0, 0.97)]
+    public async Task Ocr_detector_int8_static_maps_agree_with_fp32(double? minSqnrDb, double minIoU)
     {
         const int Size = 640;
         using var client = service.Client();
@@ -101,8 +104,12 @@ public sealed class QuantizationAcceptanceTests(QaasService service) : IClassFix
         var evaluation = await UploadDatasetAsync(client, "det-evaluation",
             Images(2, i => TextImages.Detection(i, Size, Size, 5)), [3, Size, Size]);
 
+        // Plain int8-static, or with an acceptance limit: the sensitivity search then keeps Convs in fp32 until it holds.
+        var recipe = minSqnrDb is { } limit
+            ? """{"preset":"int8-static","acceptance":{"minSqnrDb":""" + limit.ToString(System.Globalization.CultureInfo.InvariantCulture) + "}}"
+            : """{"preset":"int8-static"}""";
         var done = await RunJobAsync(client, $$"""
-            {"modelId":"{{model.Str("id")}}","preset":"int8-static","calibrationDatasetId":"{{calibration}}","evaluationDatasetId":"{{evaluation}}"}
+            {"modelId":"{{model.Str("id")}}","recipe":{{recipe}},"calibrationDatasetId":"{{calibration}}","evaluationDatasetId":"{{evaluation}}"}
             """);
         var quantized = await client.GetByteArrayAsync($"/v1/jobs/{done.Str("id")}/artifacts/model.onnx");
 
@@ -114,9 +121,15 @@ public sealed class QuantizationAcceptanceTests(QaasService service) : IClassFix
             var input = new Dictionary<string, Tensor> { ["x"] = Tensor.Create(TextImages.Detection(i, Size, Size, 4), 1, 3, Size, Size) };
             iou.Add(fp32.Run(input).Values.Single().AsSpan<float>(), int8.Run(input).Values.Single().AsSpan<float>());
         }
-        // Issue 4 asks for 0.97. Fully int8 (every op fused, MSE ranges) measures 0.9545 here; int8 weights alone give
-        // ~0.974. An acceptance limit (minSqnrDb) that keeps the stem's Convs in fp32 gets ~0.97 at a lower speedup.
-        Assert.True(iou.IoU >= 0.94, $"IoU of maps thresholded at 0.3: {iou.IoU:F4}");
+        // Issue 4 asks for 0.97. Fully int8 (every op fused, MSE ranges) measures ~0.955 here; with minSqnrDb 18 the search
+        // keeps a handful of stem Convs in fp32 (bench det-int8: 0.974-0.980 at 2.04-2.10x fp32 speed).
+        output.WriteLine($"minSqnrDb {minSqnrDb}: IoU {iou.IoU:F4}; job metrics {done.GetProperty("metrics")}");
+        Assert.True(iou.IoU >= minIoU, $"IoU of maps thresholded at 0.3: {iou.IoU:F4}");
+        var floatConvs = OnnxModel.Load(new MemoryStream(quantized)).Proto.Graph.Node.Count(n => n.OpType == "Conv" && !n.Input[1].EndsWith("_dequantized", StringComparison.Ordinal));
+        if (minSqnrDb is null)
+            Assert.Equal(0, floatConvs);
+        else
+            Assert.InRange(floatConvs, 1, 16);
     }
 
     [Fact]

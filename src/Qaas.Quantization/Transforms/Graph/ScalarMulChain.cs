@@ -20,11 +20,11 @@ public static class ScalarMulChain
         var candidates = nodes.Where(IsPlainMul).ToHashSet();
         foreach (var outer in candidates.ToList())
         {
-            if (removed.Contains(outer) || ScalarOperand(editor, outer, source) is not ({ } outerIndex, var b))
+            if (removed.Contains(outer) || ScalarOperand.Of(editor, outer, source) is not (var outerIndex, var b))
                 continue;
             var inner = view.ProducerOf(outer.Input[1 - outerIndex]);
             if (inner is null || !candidates.Contains(inner) || removed.Contains(inner) || view.IsGraphOutput(inner.Output[0])
-                || view.ConsumersOf(inner.Output[0]).Count != 1 || ScalarOperand(editor, inner, source) is not ({ } innerIndex, var a))
+                || view.ConsumersOf(inner.Output[0]).Count != 1 || ScalarOperand.Of(editor, inner, source) is not (var innerIndex, var a))
                 continue;
             var product = editor.AddInitializer(TensorData.Create<float>(outer.Input[outerIndex] + "_times_" + inner.Input[innerIndex], [a * b], []));
             outer.Input[1 - outerIndex] = inner.Input[1 - innerIndex];
@@ -36,18 +36,4 @@ public static class ScalarMulChain
     }
 
     private static bool IsPlainMul(NodeProto n) => n.OpType == "Mul" && n.Domain.Length == 0 && n.Input.Count == 2;
-
-    /// <summary>The index and value of a one-element float initializer operand, if the other operand is computed.</summary>
-    private static (int? Index, float Value) ScalarOperand(GraphEditor editor, NodeProto mul, Onnx.Io.OnnxModel? source)
-    {
-        for (int i = 0; i < 2; i++)
-        {
-            if (editor.FindInitializer(mul.Input[i]) is not { DataType: (int)DT.Float } t || editor.FindInitializer(mul.Input[1 - i]) is not null)
-                continue;
-            var values = TensorData.Read<float>(t, source);
-            if (values.Length == 1 && t.Dims.Count <= 1)
-                return (i, values[0]);
-        }
-        return (null, 0f);
-    }
 }
