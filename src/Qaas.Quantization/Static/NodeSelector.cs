@@ -12,16 +12,17 @@ public static class NodeSelector
     public static IReadOnlyList<NodeProto> Select(GraphProto graph, NodeSelection? selection)
     {
         var include = selection?.Include;
-        var exclude = selection?.Exclude;
         var opTypes = new HashSet<string>(include?.OpTypes ?? (include?.Names is { Count: > 0 } ? [] : DefaultOpTypes), StringComparer.Ordinal);
         var names = new HashSet<string>(include?.Names ?? [], StringComparer.Ordinal);
-        var excludedOps = new HashSet<string>(exclude?.OpTypes ?? [], StringComparer.Ordinal);
-        var excludedNames = new HashSet<string>(exclude?.Names ?? [], StringComparer.Ordinal);
         return graph.Node
             .Where(n => n.Domain.Length == 0 || n.Domain == "ai.onnx")
             .Where(n => QdqOps.IsSelectable(n.OpType))
             .Where(n => opTypes.Contains(n.OpType) || names.Contains(n.Name))
-            .Where(n => !excludedOps.Contains(n.OpType) && !excludedNames.Contains(n.Name))
+            .Where(n => !Excludes(selection, n))
             .ToList();
     }
+
+    /// <summary>Whether the selection's exclude filter names the node or its op type.</summary>
+    public static bool Excludes(NodeSelection? selection, NodeProto node) =>
+        selection?.Exclude is { } exclude && (exclude.OpTypes?.Contains(node.OpType) == true || exclude.Names?.Contains(node.Name) == true);
 }

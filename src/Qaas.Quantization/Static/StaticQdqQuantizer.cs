@@ -60,7 +60,9 @@ public static class StaticQdqQuantizer
 
         var keep = options?.KeepFloat ?? new HashSet<string>();
         // Float8 has no integer kernels to fuse into: only the weighted ops get (simulated) Q/DQ.
-        var selected = NodeSelector.Select(proto.Graph, recipe.Nodes).Union(upsampling.Where(proto.Graph.Node.Contains)).ToList();
+        // The upsampling's Conv and DepthToSpace stand for a selected ConvTranspose, unless excluded by their own op type.
+        var selected = NodeSelector.Select(proto.Graph, recipe.Nodes)
+            .Union(upsampling.Where(n => proto.Graph.Node.Contains(n) && !NodeSelector.Excludes(recipe.Nodes, n))).ToList();
         if (!settings.IsFloat8)
         {
             // Float rewrites that turn ops without an integer kernel, or redundant ones, into fewer fusable Muls.

@@ -1,6 +1,7 @@
 using Qaas.Onnx.Graph;
 using Qaas.Onnx.Proto;
 using Qaas.Onnx.Rewrite;
+using Qaas.Quantization.Tests.Transforms;
 
 namespace Qaas.Quantization.Tests.Static;
 
@@ -24,26 +25,17 @@ internal static class ConvBnReluModel
         Constant(graph, "mean", Values(Channels, -0.2f, 0.2f), [Channels]);
         Constant(graph, "var", Values(Channels, 0.5f, 2f), [Channels]);
         graph.Initializer.Add(TensorData.Create<float>("w2", Values(4 * Channels, -0.5f, 0.5f), [4, Channels, 1, 1]));
-        graph.Node.Add(Node("Conv", ["x", "w1", "b1"], ["conv1"], Attributes.Ints("pads", 1, 1, 1, 1)));
-        graph.Node.Add(Node("BatchNormalization", ["conv1", "gamma", "beta", "mean", "var"], ["bn"], Attributes.Float("epsilon", 1e-3f)));
-        graph.Node.Add(Node("Relu", ["bn"], ["relu"]));
-        graph.Node.Add(Node("Conv", ["relu", "w2"], ["y"]));
+        graph.Node.Add(TransformModels.Node("Conv", ["x", "w1", "b1"], ["conv1"], Attributes.Ints("pads", 1, 1, 1, 1)));
+        graph.Node.Add(TransformModels.Node("BatchNormalization", ["conv1", "gamma", "beta", "mean", "var"], ["bn"], Attributes.Float("epsilon", 1e-3f)));
+        graph.Node.Add(TransformModels.Node("Relu", ["bn"], ["relu"]));
+        graph.Node.Add(TransformModels.Node("Conv", ["relu", "w2"], ["y"]));
         var model = new ModelProto { IrVersion = 7, Graph = graph, ProducerName = "qaas-tests" };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 13 });
         return model;
     }
 
     private static void Constant(GraphProto graph, string name, float[] values, long[] dims) =>
-        graph.Node.Add(Node("Constant", [], [name], Attributes.Tensor("value", TensorData.Create<float>(name, values, dims))));
-
-    private static NodeProto Node(string op, string[] inputs, string[] outputs, params AttributeProto[] attributes)
-    {
-        var n = new NodeProto { OpType = op, Name = op + "_" + outputs[0] };
-        n.Input.AddRange(inputs);
-        n.Output.AddRange(outputs);
-        n.Attribute.AddRange(attributes);
-        return n;
-    }
+        graph.Node.Add(TransformModels.Node("Constant", [], [name], Attributes.Tensor("value", TensorData.Create<float>(name, values, dims))));
 
     private static ValueInfoProto FloatInput(string name, long[] dims)
     {

@@ -1,4 +1,5 @@
 using Google.Protobuf;
+using Qaas.Onnx.Graph;
 using Qaas.Onnx.Io;
 using Qaas.Onnx.Proto;
 using Qaas.Onnx.Rewrite;
@@ -92,6 +93,83 @@ public class ConvTransposeAsConvTests
         Assert.Equal("ConvTranspose_up1", Assert.Single(rewritten.Graph.Node, n => n.OpType == "ConvTranspose").Name);
         // The second one still becomes a Conv: with nothing to merge with, its DepthToSpace stays 2x.
         Assert.Equal(2, Attributes.Find(rewritten.Graph.Node.Single(n => n.OpType == "DepthToSpace"), "blocksize")!.I);
+    }
+
+    /// <summary>x[1, inChannels, 3, 3] through the given nodes to y; opset 13.</summary>
+    private static ModelProto Graph(int inChannels, IEnumerable<NodeProto> nodes, params TensorProto[] initializers)
+    {
+        var graph = new GraphProto { Name = "probe" };
+        graph.Input.Add(ModelBuilder.Tensor("x", (int)TensorProto.Types.DataType.Float, 1, inChannels, 3, 3));
+        graph.Output.Add(ModelBuilder.Tensor("y", (int)TensorProto.Types.DataType.Float, "n", "c", "h", "w"));
+        graph.Initializer.AddRange(initializers);
+        graph.Node.AddRange(nodes);
+        var model = new ModelProto { IrVersion = 7, Graph = graph, ProducerName = "qaas-tests" };
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 13 });
+        return model;
+    }
+
+    private static IReadOnlyDictionary<string, Tensor> Small(int channels) =>
+        new Dictionary<string, Tensor> { ["x"] = Tensor.Create(TestData.Uniform(channels * 9, -1, 1, seed: 4), 1, channels, 3, 3) };
+
+    private static void AssertSame(ModelProto expected, ModelProto actual, int channels)
+    {
+        using var before = new SessionRunner(expected);
+        using var after = new SessionRunner(actual);
+        Assert.Equal(before.Run(Small(channels)), after.Run(Small(channels)), (a, b) => Math.Abs(a - b) <= 1e-5f);
+    }
+
+    [Fact]
+    public void A_constant_that_broadcasts_one_channel_up_to_three_stays_below_the_DepthToSpace()
+    {
+        // ConvTranspose to 1 channel, then Add of a [1,3,1,1] constant: the sum has 3 channels, so the Add is not per-channel.
+        var original = Graph(8,
+            [TransformModels.Node("ConvTranspose", ["x", "t"], ["up"], Attributes.Ints("kernel_shape", 2, 2), Attributes.Ints("strides", 2, 2)),
+             TransformModels.Node("Add", ["up", "c"], ["y"])],
+            TensorData.Create<float>("t", TestData.Uniform(8 * 4, -1, 1, seed: 1), [8, 1, 2, 2]),
+            TensorData.Create<float>("c", [0.1f, -0.2f, 0.3f], [1, 3, 1, 1]));
+        var rewritten = Rewritten(original, fold: true);
+
+        AssertSame(original, rewritten, 8);
+        Assert.Equal(["Conv", "DepthToSpace", "Add"], Ops(rewritten));
+    }
+
+    [Fact]
+    public void Stacked_DepthToSpaces_merge_only_over_patches_a_lone_ungrouped_Conv_makes()
+    {
+        var w = TensorData.Create<float>("w", TestData.Uniform(16 * 8, -1, 1, seed: 2), [16, 8, 1, 1]);
+        var grouped = TensorData.Create<float>("g", TestData.Uniform(16 * 4, -1, 1, seed: 3), [16, 4, 1, 1]);
+        NodeProto Shuffle(string input, string output) =>
+            TransformModels.Node("DepthToSpace", [input], [output], Attributes.Int("blocksize", 2), Attributes.String("mode", "CRD"));
+        var noConv = Graph(16, [Shuffle("x", "s"), Shuffle("s", "y")]);
+        var groupedConv = Graph(8, [TransformModels.Node("Conv", ["x", "g"], ["p"], Attributes.Int("group", 2)), Shuffle("p", "s"), Shuffle("s", "y")], grouped);
+        // The Conv's output is also read by a second branch added to y: reordering its channels would change that branch.
+        var shared = Graph(8,
+            [TransformModels.Node("Conv", ["x", "w"], ["p"]), Shuffle("p", "s"), Shuffle("s", "u"),
+             TransformModels.Node("ReduceMean", ["p"], ["m"], Attributes.Ints("axes", 1, 2, 3)), TransformModels.Node("Add", ["u", "m"], ["y"])], w);
+
+        foreach (var (original, channels) in new[] { (noConv, 16), (groupedConv, 8), (shared, 8) })
+        {
+            var model = original.Clone();
+            var editor = new GraphEditor(model);
+            Assert.Equal(0, DepthToSpaceSinking.Apply(editor, model.Graph.Node.ToList()));
+            AssertSame(original, model, channels);
+        }
+    }
+
+    [Fact]
+    public void Excluding_Convs_leaves_the_upsampling_Convs_float_too()
+    {
+        var original = UpsamplingHeadModel.Build();
+        var recipe = RecipeResolver.Resolve(new Recipe
+        {
+            Preset = "int8-static",
+            Nodes = new NodeSelection { Exclude = new NodeFilter { OpTypes = ["Conv"] } },
+        });
+        var result = StaticQdqQuantizer.Quantize(OnnxModel.FromProto(original), recipe, TestData.Feed(2, i => Input(seed: 20 + i)["x"]));
+
+        // The ConvTranspose's stand-in is a Conv: the exclusion holds for it as for any other Conv.
+        Assert.DoesNotContain("ConvTranspose_up1", result.Nodes.Select(n => n.Name));
+        Assert.DoesNotContain(result.Model.Graph.Node, n => n.OpType == "DequantizeLinear" && result.Model.Graph.Initializer.Any(t => t.Name == n.Input[0] && t.Dims.Count == 4));
     }
 
     [Fact]

@@ -33,25 +33,16 @@ internal static class UpsamplingHeadModel
         Init("t2", Values(Channels * 4, -0.8f, 0.8f), Channels, 1, 2, 2);
         Init("t2_bias", Values(1, -0.2f, 0.2f), 1);
         var transpose = new[] { Attributes.Ints("kernel_shape", kernel, kernel), Attributes.Ints("strides", stride, stride) };
-        graph.Node.Add(Node("Conv", ["x", "w0", "b0"], ["c0"], Attributes.Ints("pads", 1, 1, 1, 1)));
-        graph.Node.Add(Node("Relu", ["c0"], ["r0"]));
-        graph.Node.Add(Node("ConvTranspose", ["r0", "t1"], ["up1"], [.. transpose, Attributes.Ints("pads", pad, pad, pad, pad)]));
-        graph.Node.Add(Node("Add", ["up1", "t1_bias"], ["biased"]));
-        graph.Node.Add(Node("BatchNormalization", ["biased", "gamma", "beta", "mean", "var"], ["bn"], Attributes.Float("epsilon", 1e-5f)));
-        graph.Node.Add(Node("Relu", ["bn"], ["r1"]));
-        graph.Node.Add(Node("ConvTranspose", ["r1", "t2", "t2_bias"], ["up2"], Attributes.Ints("kernel_shape", 2, 2), Attributes.Ints("strides", 2, 2)));
-        graph.Node.Add(Node("Sigmoid", ["up2"], ["y"]));
+        graph.Node.Add(TransformModels.Node("Conv", ["x", "w0", "b0"], ["c0"], Attributes.Ints("pads", 1, 1, 1, 1)));
+        graph.Node.Add(TransformModels.Node("Relu", ["c0"], ["r0"]));
+        graph.Node.Add(TransformModels.Node("ConvTranspose", ["r0", "t1"], ["up1"], [.. transpose, Attributes.Ints("pads", pad, pad, pad, pad)]));
+        graph.Node.Add(TransformModels.Node("Add", ["up1", "t1_bias"], ["biased"]));
+        graph.Node.Add(TransformModels.Node("BatchNormalization", ["biased", "gamma", "beta", "mean", "var"], ["bn"], Attributes.Float("epsilon", 1e-5f)));
+        graph.Node.Add(TransformModels.Node("Relu", ["bn"], ["r1"]));
+        graph.Node.Add(TransformModels.Node("ConvTranspose", ["r1", "t2", "t2_bias"], ["up2"], Attributes.Ints("kernel_shape", 2, 2), Attributes.Ints("strides", 2, 2)));
+        graph.Node.Add(TransformModels.Node("Sigmoid", ["up2"], ["y"]));
         var model = new ModelProto { IrVersion = 7, Graph = graph, ProducerName = "qaas-tests" };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 13 });
         return model;
-    }
-
-    private static NodeProto Node(string op, string[] inputs, string[] outputs, params AttributeProto[] attributes)
-    {
-        var n = new NodeProto { OpType = op, Name = op + "_" + outputs[0] };
-        n.Input.AddRange(inputs);
-        n.Output.AddRange(outputs);
-        n.Attribute.AddRange(attributes);
-        return n;
     }
 }

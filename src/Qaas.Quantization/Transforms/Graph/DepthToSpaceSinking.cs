@@ -31,16 +31,20 @@ public static class DepthToSpaceSinking
             {
                 var view = new GraphView(editor.Graph);
                 var output = depthToSpace.Output[0];
-                if (Reader(view, output) is not { } next)
-                    break;
                 int block = (int)Attributes.Find(depthToSpace, "blocksize")!.I;
+                // Only patches a Conv of ours makes (through channel-wise ops nobody else reads): their channel count is
+                // known, and a merge may reorder them.
+                if (Reader(view, output) is not { } next || PatchSource(editor, view, depthToSpace.Input[0]) is not { } patchConv
+                    || editor.FindInitializer(patchConv.Input[1])!.Dims[0] % (block * block) != 0)
+                    break;
+                int channels = (int)(editor.FindInitializer(patchConv.Input[1])!.Dims[0] / (block * block));
                 if (IsCrd(next))
                 {
                     Merge(editor, view, depthToSpace, next, source);
                     moved++;
                     continue;
                 }
-                if (!Commute(editor, view, next, output, block * block, source))
+                if (!Commute(editor, view, next, output, channels, block * block, source))
                     break;
                 // next now reads the patches and DepthToSpace rearranges next's result under next's output name.
                 var patches = editor.Names.Fresh(next.Output[0] + "_patches");
@@ -75,11 +79,12 @@ public static class DepthToSpaceSinking
     }
 
     /// <summary>True when <paramref name="node"/> commutes with a DepthToSpace of block² = <paramref name="repeat"/>
-    /// writing <paramref name="data"/>; its constants are then replaced by ones over the DepthToSpace's input channels.</summary>
-    private static bool Commute(GraphEditor editor, GraphView view, NodeProto node, string data, int repeat, Onnx.Io.OnnxModel? source)
+    /// writing <paramref name="data"/> (<paramref name="channels"/> channels); its constants are then replaced by ones over
+    /// the DepthToSpace's input channels.</summary>
+    private static bool Commute(GraphEditor editor, GraphView view, NodeProto node, string data, int channels, int repeat, Onnx.Io.OnnxModel? source)
     {
         if (Activations.Contains(node.OpType) || node.OpType is "Add" or "Mul" or "BatchNormalization")
-            return ChannelWise(editor, node, data) && Remap(editor, node, c => c / repeat, repeat, source);
+            return ChannelWise(editor, node, data, channels) && Remap(editor, node, c => c / repeat, repeat, source);
         if (node.OpType == "Conv" && IsPointwise(editor, node, data) && LeadsToDepthToSpace(editor, view, node))
         {
             // W'[o·r + p, c·r + p] = W[o, c]: each of the r positions keeps its own copy of the 1x1 Conv.
@@ -100,18 +105,43 @@ public static class DepthToSpaceSinking
         return false;
     }
 
-    /// <summary>An op acting on each channel of <paramref name="data"/> alone: an activation with scalar extra inputs,
-    /// Add/Mul with a float scalar or per-channel initializer, or an inference BatchNormalization with float parameters.</summary>
-    private static bool ChannelWise(GraphEditor editor, NodeProto node, string data)
+    /// <summary>An op acting on each channel of <paramref name="data"/> ([N, <paramref name="channels"/>, H, W]) alone,
+    /// keeping its shape: an activation with scalar extra inputs, Add/Mul with a float initializer of rank 4 or less that
+    /// is a scalar or holds one value per channel, or an inference BatchNormalization with float parameters.</summary>
+    private static bool ChannelWise(GraphEditor editor, NodeProto node, string data, long channels)
     {
         if (Activations.Contains(node.OpType))
             return node.Input[0] == data && node.Input.Skip(1).All(i => i.Length == 0 || IsScalar(editor.FindInitializer(i)));
         if (node.OpType is "Add" or "Mul")
-            return node.Input.Count == 2 && editor.FindInitializer(node.Input[node.Input[0] == data ? 1 : 0]) is { DataType: (int)DT.Float } c
-                && (IsScalar(c) || ChannelPosition(c) is not null);
+            return node.Input.Count == 2 && node.Input.Count(i => i == data) == 1
+                && editor.FindInitializer(node.Input[node.Input[0] == data ? 1 : 0]) is { DataType: (int)DT.Float, Dims.Count: <= 4 } c
+                && (IsScalar(c) || ChannelPosition(c) is { } position && c.Dims[position] == channels);
         return node.OpType == "BatchNormalization" && node.Input.Count == 5 && node.Input[0] == data
             && (Attributes.Find(node, "training_mode")?.I ?? 0) == 0
-            && node.Input.Skip(1).All(i => editor.FindInitializer(i) is { DataType: (int)DT.Float, Dims.Count: 1 });
+            && node.Input.Skip(1).All(i => editor.FindInitializer(i) is { DataType: (int)DT.Float, Dims.Count: 1 } p && p.Dims[0] == channels);
+    }
+
+    /// <summary>The group-1 Conv with float initializer weights whose output reaches <paramref name="tensor"/> through
+    /// channel-wise ops alone, each output read only by the next op; null when there is none.</summary>
+    private static NodeProto? PatchSource(GraphEditor editor, GraphView view, string tensor)
+    {
+        var chain = new List<(NodeProto Node, string Data)>();
+        while (Reader(view, tensor) is not null && view.ProducerOf(tensor) is { Domain.Length: 0, Output.Count: 1 } producer)
+        {
+            if (producer.OpType == "Conv")
+            {
+                if ((Attributes.Find(producer, "group")?.I ?? 1) != 1
+                    || editor.FindInitializer(producer.Input[1]) is not { DataType: (int)DT.Float, Dims.Count: 4 } weight)
+                    return null;
+                return chain.All(link => ChannelWise(editor, link.Node, link.Data, weight.Dims[0])) ? producer : null;
+            }
+            var data = producer.Input.FirstOrDefault(i => i.Length > 0 && editor.FindInitializer(i) is null);
+            if (data is null)
+                return null;
+            chain.Add((producer, data));
+            tensor = data;
+        }
+        return null;
     }
 
     /// <summary>Rewrites a channel-wise node's per-channel constants so that new channel c takes old channel
@@ -185,11 +215,12 @@ public static class DepthToSpaceSinking
     private static bool LeadsToDepthToSpace(GraphEditor editor, GraphView view, NodeProto conv)
     {
         var tensor = conv.Output[0];
+        long channels = editor.FindInitializer(conv.Input[1])!.Dims[0];
         while (Reader(view, tensor) is { } next)
         {
             if (IsCrd(next))
                 return true;
-            if (!ChannelWise(editor, next, tensor))
+            if (!ChannelWise(editor, next, tensor, channels))
                 return false;
             tensor = next.Output[0];
         }
