@@ -146,6 +146,7 @@ public static class StaticQdqQuantizer
             // each, and the Mul by 6 it leaves is absorbed downstream where possible.
             var sixes = HardSwishFusion.Apply(editor, out _, model);
             ScalarMulSinking.Apply(editor, sixes, model);
+            FloatWeightGuard.Apply(editor);
         }
         if (adaRound?.Summary() is { } rounding)
             warnings.Add(rounding);
