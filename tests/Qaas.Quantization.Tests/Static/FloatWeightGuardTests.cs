@@ -62,6 +62,21 @@ public class FloatWeightGuardTests
     }
 
     [Fact]
+    public void The_QOperator_form_keeps_the_guarded_Conv_fp32_and_computes_the_same()
+    {
+        var qdq = StaticQdqQuantizer.Quantize(OnnxModel.FromProto(ThreeConvs()), Int8Static, TestData.Images(4, seed: 30),
+            options: new StaticQdqOptions(KeepFloat: new HashSet<string> { "Conv_y" }));
+        var qop = Qaas.Quantization.QOperator.QdqToQOperator.Apply(qdq).Model;
+
+        var sample = TestData.Images(1, seed: 98).Samples().First();
+        var ops = KernelsRun(qop, sample).Values.ToList();
+        Assert.True(ops.Count(op => op == "QLinearConv") == 2, string.Join(", ", ops));
+        using var expected = new SessionRunner(qdq.Model);
+        using var actual = new SessionRunner(qop);
+        Assert.Equal(expected.Run(sample), actual.Run(sample), (e, a) => Math.Abs(e - a) <= 1e-4f * (1 + Math.Abs(e)));
+    }
+
+    [Fact]
     public void An_opset_10_classifier_with_Convs_kept_fp32_still_loads()
     {
         // ORT's own bias quantization adds a Round node, which opset 10 does not have: the session failed to load.
