@@ -13,7 +13,8 @@ namespace Qaas.Bench.Benchmarks;
 /// <summary>
 /// PP-OCR text-direction classifier (48x192), fp32 against the plain int8-static preset calibrated on rendered text
 /// lines: top-1 agreement on other lines and latency at 1 intra-op thread (alternating runs, spinning off). The issue
-/// sets no speed target for this model; a quantized model slower than fp32 is what the job report warns about.
+/// names no speedup for this model, but a natively executed int8 model slower than fp32 is a failed benchmark (and a
+/// warning in the job report).
 /// </summary>
 public sealed class ClsInt8Benchmark : IBenchmark
 {
@@ -39,7 +40,7 @@ public sealed class ClsInt8Benchmark : IBenchmark
         return Task.FromResult(new BenchReport(Name, "PP-OCR direction classifier, x[1,3,48,192], fp32 vs preset int8-static (QDQ)")
             .Target($"top-1 agreement ({EvaluationLines} other lines)", $"{agreement.Rate:P1}", ">= 99%", agreement.Rate >= 0.99)
             .Figure($"1 thread p50 (of {Pairs})", $"fp32 {fp32Ms:F2} ms, int8 {int8Ms:F2} ms")
-            .Figure("1 thread speedup (median of pair ratios)", $"{ratio:F2}x" + (ratio < 1 ? " (slower: the job report warns)" : ""))
+            .Target("1 thread speedup (median of pair ratios)", $"{ratio:F2}x", "not slower than fp32", ratio >= 1)
             .Note("intra-op 1, inter-op 1, allow_spinning off, runs alternate fp32/int8"));
     }
 }
