@@ -50,6 +50,11 @@ public sealed class GraphView
     public IReadOnlySet<string> ImplicitInputsOf(NodeProto node) =>
         _implicit.TryGetValue(node, out var s) ? s : new HashSet<string>();
 
+    /// <summary>The one node reading <paramref name="tensor"/>, when it reads it once and the tensor is not also a graph
+    /// output: what a rewrite may change together with the tensor. Null otherwise.</summary>
+    public NodeProto? SoleReaderOf(string tensor) =>
+        ConsumersOf(tensor) is [var reader] && !IsGraphOutput(tensor) && reader.Input.Count(i => i == tensor) == 1 ? reader : null;
+
     public bool IsInitializer(string name) => _initializers.Contains(name);
     public bool IsGraphInput(string name) => _inputs.Contains(name);
     public bool IsGraphOutput(string name) => Graph.Output.Any(o => o.Name == name);

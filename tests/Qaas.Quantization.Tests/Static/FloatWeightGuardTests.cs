@@ -14,23 +14,6 @@ public class FloatWeightGuardTests
 {
     private static readonly Recipe Int8Static = RecipeResolver.Resolve(new Recipe { Preset = "int8-static" });
 
-    /// <summary>The nodes ORT ran (after its own graph rewrites) by name, with their op types, from its profile.</summary>
-    private static Dictionary<string, string> KernelsRun(Onnx.Proto.ModelProto model, IReadOnlyDictionary<string, Tensor> input)
-    {
-        var folder = Directory.CreateTempSubdirectory("qaas-guard-profile");
-        try
-        {
-            var options = new InferenceSessionOptions { IntraOpThreads = 1, AllowSpinning = false, ProfileFilePrefix = Path.Combine(folder.FullName, "run") };
-            using (var session = InferenceSession.Create(model.ToByteArray(), options))
-                session.Run(input);
-            return KernelProfile.Kernels(Directory.GetFiles(folder.FullName, "run*.json").Single()).ToDictionary(k => k.Key, k => k.Value.Op);
-        }
-        finally
-        {
-            folder.Delete(recursive: true);
-        }
-    }
-
     /// <summary>ConvBnReluModel with a bias on "Conv_y" and a third Conv "Conv_z" (1x1, 4 -> 4) reading its output.</summary>
     private static Onnx.Proto.ModelProto ThreeConvs()
     {
@@ -52,7 +35,7 @@ public class FloatWeightGuardTests
         var result = StaticQdqQuantizer.Quantize(OnnxModel.FromProto(ThreeConvs()), Int8Static, TestData.Images(4, seed: 30),
             options: new StaticQdqOptions(KeepFloat: new HashSet<string> { "Conv_y" }));
 
-        var ops = KernelsRun(result.Model, TestData.Images(1, seed: 99).Samples().First()).Values.ToList();
+        var ops = ProfiledRun.Of(result.Model, TestData.Images(1, seed: 99).Samples().First()).Kernels.Values.ToList();
         Assert.True(ops.Count(op => op == "QLinearConv") == 2, string.Join(", ", ops));
         var graph = result.Model.Graph;
         var dq = new GraphView(graph).ProducerOf(graph.Node.Single(n => n.Name == "Conv_y").Input[0])!;
@@ -69,7 +52,7 @@ public class FloatWeightGuardTests
         var qop = Qaas.Quantization.QOperator.QdqToQOperator.Apply(qdq).Model;
 
         var sample = TestData.Images(1, seed: 98).Samples().First();
-        var ops = KernelsRun(qop, sample).Values.ToList();
+        var ops = ProfiledRun.Of(qop, sample).Kernels.Values.ToList();
         Assert.True(ops.Count(op => op == "QLinearConv") == 2, string.Join(", ", ops));
         using var expected = new SessionRunner(qdq.Model);
         using var actual = new SessionRunner(qop);
@@ -91,7 +74,7 @@ public class FloatWeightGuardTests
 
         Assert.Equal(10, result.Model.OpsetImport.Single(o => o.Domain.Length == 0).Version);
         var sample = OcrSamples.Classifier(1, seed: 2).Samples().First();
-        var kernels = KernelsRun(result.Model, sample).Keys;
+        var kernels = ProfiledRun.Of(result.Model, sample).Kernels.Keys;
         Assert.DoesNotContain(kernels, k => k.EndsWith("_bias_div_round", StringComparison.Ordinal));
     }
 }

@@ -180,29 +180,17 @@ public class ConvTransposeAsConvTests
         var result = StaticQdqQuantizer.Quantize(OnnxModel.FromProto(original), RecipeResolver.Resolve(new Recipe { Preset = "int8-static" }), feed);
 
         Assert.Contains("ConvTranspose_up1", result.Nodes.Select(n => n.Name));
-        var folder = Directory.CreateTempSubdirectory("qaas-upsampling-profile");
-        try
-        {
-            var options = new Runtime.Sessions.InferenceSessionOptions { IntraOpThreads = 1, AllowSpinning = false, ProfileFilePrefix = Path.Combine(folder.FullName, "run") };
-            float[] quantized;
-            using (var session = Runtime.Sessions.InferenceSession.Create(result.Model.ToByteArray(), options))
-                quantized = session.Run(Input(seed: 99))["y"].ToArray<float>();
-            var kernels = Runtime.Profiling.KernelProfile.Kernels(Directory.GetFiles(folder.FullName, "run*.json").Single());
-            var ops = kernels.Values.Select(k => k.Op).ToList();
-            // ORT fuses all three Convs into integer kernels and moves the uint8 patches without dequantizing them.
-            Assert.Equal(3, ops.Count(op => op == "QLinearConv"));
-            Assert.Contains("DepthToSpace", ops);
-            Assert.DoesNotContain("ConvTranspose", ops);
-            Assert.DoesNotContain("Conv", ops);
-            using var fp32 = new SessionRunner(original);
-            var expected = fp32.Run(Input(seed: 99));
-            var error = new ErrorAccumulator();
-            error.Add(expected, quantized);
-            Assert.True(error.CosineSimilarity >= 0.999, $"cosine {error.CosineSimilarity}");
-        }
-        finally
-        {
-            folder.Delete(recursive: true);
-        }
+        var (quantized, kernels) = ProfiledRun.Of(result.Model, Input(seed: 99));
+        var ops = kernels.Values.ToList();
+        // ORT fuses all three Convs into integer kernels and moves the uint8 patches without dequantizing them.
+        Assert.Equal(3, ops.Count(op => op == "QLinearConv"));
+        Assert.Contains("DepthToSpace", ops);
+        Assert.DoesNotContain("ConvTranspose", ops);
+        Assert.DoesNotContain("Conv", ops);
+        using var fp32 = new SessionRunner(original);
+        var expected = fp32.Run(Input(seed: 99));
+        var error = new ErrorAccumulator();
+        error.Add(expected, quantized);
+        Assert.True(error.CosineSimilarity >= 0.999, $"cosine {error.CosineSimilarity}");
     }
 }

@@ -21,11 +21,12 @@ public static class ConvInputScaleFolder
         var view = new GraphView(editor.Graph);
         foreach (var mul in nodes.Where(n => n.OpType == "Mul" && n.Domain.Length == 0 && n.Input.Count == 2).ToList())
         {
-            if (Scalar(editor, mul, source) is not ({ } k, var s) || s == 0f || !float.IsFinite(s) || !OnlyReader(view, mul.Output[0], out var next))
+            if (ScalarOperand.Of(editor, mul, source) is not (var k, var s) || s == 0f || !float.IsFinite(s)
+                || view.SoleReaderOf(mul.Output[0]) is not { } next)
                 continue;
             NodeProto? shift = null;
-            if (next.OpType == "Add" && next.Domain.Length == 0 && next.Input.Count == 2 && Scalar(editor, next, source) is ({ } _, _)
-                && OnlyReader(view, next.Output[0], out var afterAdd))
+            if (next.OpType == "Add" && next.Domain.Length == 0 && ScalarOperand.Of(editor, next, source) is not null
+                && view.SoleReaderOf(next.Output[0]) is { } afterAdd)
             {
                 shift = next;
                 next = afterAdd;
@@ -39,9 +40,9 @@ public static class ConvInputScaleFolder
             next.Input[1] = editor.AddInitializer(TensorData.Create<float>(next.Input[1] + "_input_scaled", w, weight.Dims.ToArray()));
             if (shift is not null)
             {
-                var (b, value) = Scalar(editor, shift, source);
-                shift.Input[b!.Value] = editor.AddInitializer(TensorData.Create<float>(shift.Input[b.Value] + "_unscaled", [value / s], []));
-                shift.Input[1 - b.Value] = mul.Input[1 - k];
+                var (b, value) = ScalarOperand.Of(editor, shift, source)!.Value;
+                shift.Input[b] = editor.AddInitializer(TensorData.Create<float>(shift.Input[b] + "_unscaled", [value / s], []));
+                shift.Input[1 - b] = mul.Input[1 - k];
             }
             else
             {
@@ -51,26 +52,5 @@ public static class ConvInputScaleFolder
             removed.Add(mul);
         }
         return removed;
-    }
-
-    private static bool OnlyReader(GraphView view, string tensor, out NodeProto reader)
-    {
-        var readers = view.ConsumersOf(tensor);
-        reader = readers.Count == 1 ? readers[0] : null!;
-        return readers.Count == 1 && !view.IsGraphOutput(tensor) && reader.Input.Count(i => i == tensor) == 1;
-    }
-
-    /// <summary>The index and value of a one-element float initializer operand, if the other operand is computed.</summary>
-    private static (int? Index, float Value) Scalar(GraphEditor editor, NodeProto node, Onnx.Io.OnnxModel? source)
-    {
-        for (int i = 0; i < 2; i++)
-        {
-            if (editor.FindInitializer(node.Input[i]) is not { DataType: (int)DT.Float } t || editor.FindInitializer(node.Input[1 - i]) is not null)
-                continue;
-            var values = TensorData.Read<float>(t, source);
-            if (values.Length == 1 && t.Dims.Count <= 1)
-                return (i, values[0]);
-        }
-        return (null, 0f);
     }
 }

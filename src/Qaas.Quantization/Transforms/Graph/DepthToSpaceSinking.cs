@@ -68,15 +68,9 @@ public static class DepthToSpaceSinking
         n.OpType == "DepthToSpace" && n.Domain.Length == 0 && (Attributes.Find(n, "blocksize")?.I ?? 0) >= 2
         && Attributes.Find(n, "mode")?.S.ToStringUtf8() == "CRD";
 
-    /// <summary>The one node reading <paramref name="tensor"/> (once, single output), or null.</summary>
-    private static NodeProto? Reader(GraphView view, string tensor)
-    {
-        var readers = view.ConsumersOf(tensor);
-        if (readers.Count != 1 || view.IsGraphOutput(tensor))
-            return null;
-        var next = readers[0];
-        return next.Domain.Length == 0 && next.Output.Count == 1 && next.Input.Count(i => i == tensor) == 1 ? next : null;
-    }
+    /// <summary>The one node reading <paramref name="tensor"/> (once, single output, ONNX domain), or null.</summary>
+    private static NodeProto? Reader(GraphView view, string tensor) =>
+        view.SoleReaderOf(tensor) is { Domain.Length: 0, Output.Count: 1 } next ? next : null;
 
     /// <summary>True when <paramref name="node"/> commutes with a DepthToSpace of block² = <paramref name="repeat"/>
     /// writing <paramref name="data"/> (<paramref name="channels"/> channels); its constants are then replaced by ones over

@@ -32,12 +32,12 @@ public static class HardSwishFusion
             if (ScalarOperand.Of(editor, add, source) is not { Value: 3f } three)
                 continue;
             var x = add.Input[three.DataIndex];
-            if (Only(view, add.Output[0]) is not { OpType: "Clip" } clip || !ClipsTo(editor, clip, 0, 6, source)
-                || Only(view, clip.Output[0]) is not { OpType: "Mul" } mul || mul.Input.Count != 2
+            if (view.SoleReaderOf(add.Output[0]) is not { OpType: "Clip", Domain.Length: 0 } clip || !ClipsTo(editor, clip, 0, 6, source)
+                || view.SoleReaderOf(clip.Output[0]) is not { OpType: "Mul", Domain.Length: 0 } mul || mul.Input.Count != 2
                 || mul.Input[mul.Input[0] == clip.Output[0] ? 1 : 0] != x)
                 continue;
             // A division by 6 (or a Mul by 1/6) right after is part of the pattern.
-            var after = Only(view, mul.Output[0]);
+            var after = view.SoleReaderOf(mul.Output[0]) is { Domain.Length: 0 } reader ? reader : null;
             bool divided = after is not null && (after.OpType == "Div" && ScalarOperand.Of(editor, after, source) is { ConstantIndex: 1, Value: 6f }
                 || after.OpType == "Mul" && ScalarOperand.Of(editor, after, source) is { Value: var r } && Math.Abs(r * 6 - 1) < 1e-6f);
             var output = divided ? after!.Output[0] : mul.Output[0];
@@ -62,13 +62,6 @@ public static class HardSwishFusion
             editor.RemoveUnusedInitializers();
         }
         return sixes;
-    }
-
-    /// <summary>The one node reading <paramref name="tensor"/>, when it is not also a graph output.</summary>
-    private static NodeProto? Only(GraphView view, string tensor)
-    {
-        var readers = view.ConsumersOf(tensor);
-        return readers.Count == 1 && !view.IsGraphOutput(tensor) && readers[0].Domain.Length == 0 ? readers[0] : null;
     }
 
     /// <summary>Clip with constant bounds min and max (inputs from opset 11, attributes before).</summary>
