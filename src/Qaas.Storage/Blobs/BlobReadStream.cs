@@ -7,7 +7,7 @@ namespace Qaas.Storage.Blobs;
 /// Reads a blob a window of about 1 MiB of rows per query (memory stays at one window); verifies SHA-256 after a full
 /// sequential read.
 /// </summary>
-internal sealed class BlobReadStream(NpgsqlDataSource dataSource, long blobId, string sha256, long length, int chunkSize) : Stream
+internal sealed class BlobReadStream(NpgsqlDataSource dataSource, BlobTable table, string sha256, long length, int chunkSize) : Stream
 {
     private const int WindowBytes = 1 << 20;
     private readonly int _rowsPerWindow = Math.Max(1, WindowBytes / chunkSize);
@@ -76,12 +76,13 @@ internal sealed class BlobReadStream(NpgsqlDataSource dataSource, long blobId, s
         var start = (long)firstSeq * chunkSize;
         var expected = (int)Math.Min((long)_rowsPerWindow * chunkSize, length - start);
         _window ??= new byte[Math.Min((long)_rowsPerWindow * chunkSize, length)];
-        await using var cmd = dataSource.CreateCommand(
-            "SELECT seq, data FROM blob_chunks WHERE blob_id = @b AND seq >= @s AND seq < @e ORDER BY seq");
-        cmd.Parameters.AddWithValue("b", blobId);
+        await using var cmd = dataSource.CreateCommand(table.RangeQuery);
         cmd.Parameters.AddWithValue("s", firstSeq);
         cmd.Parameters.AddWithValue("e", firstSeq + _rowsPerWindow);
-        await using var reader = await cmd.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, ct);
+        NpgsqlDataReader reader;
+        try { reader = await cmd.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, ct); }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable) { throw new BlobCorruptedException(sha256); } // collected meanwhile
+        await using var _ = reader;
         var filled = 0;
         while (await reader.ReadAsync(ct))
         {

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Security.Cryptography;
 using Npgsql;
 using NpgsqlTypes;
@@ -6,48 +7,52 @@ namespace Qaas.Storage.Blobs;
 
 /// <summary>
 /// A blob being written. Rows stream into PostgreSQL through one binary COPY inside one transaction (PostgreSQL inserts
-/// while the caller produces the next bytes) and SHA-256 is computed on the way. <see cref="CompleteAsync"/> gives the
-/// blob its content address; disposing an uncompleted writer rolls the transaction back, so nothing half-written stays.
+/// while the caller produces the next bytes) and SHA-256 is computed on the way. The first bytes are held back until
+/// the blob proves large (it then gets a table of its own, see <see cref="BlobTable"/>) or ends small (blob_chunks).
+/// <see cref="CompleteAsync"/> gives the blob its content address; disposing an uncompleted writer rolls the
+/// transaction back, so nothing half-written stays.
 /// </summary>
 public sealed class BlobWriter : IAsyncDisposable
 {
     private readonly NpgsqlConnection _conn;
     private readonly NpgsqlTransaction _tx;
-    private readonly NpgsqlBinaryImporter _rows;
     private readonly long _blobId;
     private readonly int _rowSize;
     private readonly long _maxBytes;
+    private readonly int _ownTableFrom;
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private byte[]? _head; // bytes held back until the table is chosen
+    private int _headLength;
+    private BlobTable _table;
+    private NpgsqlBinaryImporter? _rows; // null until the table is chosen
     private readonly byte[] _partial; // bytes of the next row not yet complete
     private int _partialLength;
     private int _seq;
     private bool _ended;
-    private bool _copying = true;
+    private bool _copying;
 
-    private BlobWriter(NpgsqlConnection conn, NpgsqlTransaction tx, NpgsqlBinaryImporter rows, long blobId, int rowSize, long maxBytes)
+    private BlobWriter(NpgsqlConnection conn, NpgsqlTransaction tx, long blobId, int rowSize, long maxBytes, int ownTableFrom)
     {
-        (_conn, _tx, _rows, _blobId, _rowSize, _maxBytes) = (conn, tx, rows, blobId, rowSize, maxBytes);
+        (_conn, _tx, _blobId, _rowSize, _maxBytes, _ownTableFrom) = (conn, tx, blobId, rowSize, maxBytes, ownTableFrom);
         _partial = new byte[rowSize];
+        _head = ArrayPool<byte>.Shared.Rent(ownTableFrom);
     }
 
     /// <summary>Bytes written so far.</summary>
     public long Length { get; private set; }
 
-    internal static async Task<BlobWriter> StartAsync(NpgsqlDataSource dataSource, int rowSize, long maxBytes, CancellationToken ct)
+    /// <param name="ownTableFrom">A blob longer than this many bytes gets a table of its own.</param>
+    internal static async Task<BlobWriter> StartAsync(NpgsqlDataSource dataSource, int rowSize, int ownTableFrom, long maxBytes, CancellationToken ct)
     {
         var conn = await dataSource.OpenConnectionAsync(ct);
         NpgsqlTransaction? tx = null;
         try
         {
             tx = await conn.BeginTransactionAsync(ct);
-            long blobId;
-            await using (var insert = new NpgsqlCommand("INSERT INTO blobs (sha256, chunk_size) VALUES (NULL, @c) RETURNING id", conn, tx))
-            {
-                insert.Parameters.AddWithValue("c", rowSize);
-                blobId = (long)(await insert.ExecuteScalarAsync(ct))!;
-            }
-            var rows = await conn.BeginBinaryImportAsync("COPY blob_chunks (blob_id, seq, data) FROM STDIN (FORMAT BINARY)", ct);
-            return new BlobWriter(conn, tx, rows, blobId, rowSize, maxBytes);
+            await using var insert = new NpgsqlCommand("INSERT INTO blobs (sha256, chunk_size) VALUES (NULL, @c) RETURNING id", conn, tx);
+            insert.Parameters.AddWithValue("c", rowSize);
+            var blobId = (long)(await insert.ExecuteScalarAsync(ct))!;
+            return new BlobWriter(conn, tx, blobId, rowSize, maxBytes, ownTableFrom);
         }
         catch
         {
@@ -65,6 +70,30 @@ public sealed class BlobWriter : IAsyncDisposable
         if (Length > _maxBytes) throw new BlobTooLargeException(_maxBytes);
         _hash.AppendData(bytes.Span);
 
+        if (_rows is null)
+        {
+            var take = Math.Min(bytes.Length, _ownTableFrom - _headLength);
+            bytes.Span[..take].CopyTo(_head.AsSpan(_headLength));
+            _headLength += take;
+            bytes = bytes[take..];
+            if (bytes.IsEmpty) return;
+            await StartRowsAsync(ownTable: true, ct); // more than the threshold: a large blob
+        }
+        await AppendRowsAsync(bytes, ct);
+    }
+
+    /// <summary>Chooses the table, starts the COPY and sends the bytes held back so far.</summary>
+    private async Task StartRowsAsync(bool ownTable, CancellationToken ct)
+    {
+        _table = ownTable ? await BlobTable.CreateOwnAsync(_conn, _tx, _blobId, ct) : new BlobTable(_blobId, Own: false);
+        _rows = await _conn.BeginBinaryImportAsync(_table.CopyCommand, ct);
+        _copying = true;
+        await AppendRowsAsync(_head.AsMemory(0, _headLength), ct);
+        ReturnHead();
+    }
+
+    private async Task AppendRowsAsync(ReadOnlyMemory<byte> bytes, CancellationToken ct)
+    {
         if (_partialLength > 0)
         {
             var take = Math.Min(bytes.Length, _rowSize - _partialLength);
@@ -99,8 +128,9 @@ public sealed class BlobWriter : IAsyncDisposable
     {
         ObjectDisposedException.ThrowIf(_ended, this);
         _ended = true;
+        if (_rows is null) await StartRowsAsync(ownTable: false, ct);
         if (_partialLength > 0) await WriteRowAsync(_partial.AsMemory(0, _partialLength), ct);
-        await _rows.CompleteAsync(ct);
+        await _rows!.CompleteAsync(ct);
         _copying = false;
         await _rows.DisposeAsync();
 
@@ -127,8 +157,8 @@ public sealed class BlobWriter : IAsyncDisposable
 
     private async Task WriteRowAsync(ReadOnlyMemory<byte> data, CancellationToken ct)
     {
-        await _rows.StartRowAsync(ct);
-        await _rows.WriteAsync(_blobId, NpgsqlDbType.Bigint, ct);
+        await _rows!.StartRowAsync(ct);
+        if (!_table.Own) await _rows.WriteAsync(_blobId, NpgsqlDbType.Bigint, ct);
         await _rows.WriteAsync(_seq++, NpgsqlDbType.Integer, ct);
         await _rows.WriteAsync(data, NpgsqlDbType.Bytea, ct);
     }
@@ -138,7 +168,7 @@ public sealed class BlobWriter : IAsyncDisposable
         _ended = true;
         try
         {
-            if (_copying) await _rows.DisposeAsync(); // cancels the COPY
+            if (_copying) await _rows!.DisposeAsync(); // cancels the COPY
             await _tx.DisposeAsync(); // rolls back unless committed
         }
         catch (NpgsqlException) { } // a broken connection: PostgreSQL aborts the open transaction itself
@@ -147,6 +177,14 @@ public sealed class BlobWriter : IAsyncDisposable
         {
             await _conn.DisposeAsync();
             _hash.Dispose();
+            ReturnHead();
         }
+    }
+
+    private void ReturnHead()
+    {
+        if (_head is null) return;
+        ArrayPool<byte>.Shared.Return(_head);
+        _head = null;
     }
 }

@@ -98,7 +98,10 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
     private async Task StartServerAsync(CancellationToken ct)
     {
         RemoveStalePid();
-        var serverOptions = $"-c listen_addresses=127.0.0.1 -p {Port} -c unix_socket_directories='{DataDirectory}' -c max_connections=200 -c fsync=on";
+        // wal_level=minimal: nothing replicates from a private cluster, and a large blob's own table (created by the
+        // transaction that fills it) is then written once, not once more to the WAL. Commits stay durable.
+        var serverOptions = $"-c listen_addresses=127.0.0.1 -p {Port} -c unix_socket_directories='{DataDirectory}' -c max_connections=200 -c fsync=on"
+            + " -c wal_level=minimal -c max_wal_senders=0";
         await RunAsync(Path.Combine(_bin, "pg_ctl"),
             ["start", "-D", DataDirectory, "-w", "-t", "60", "-l", Path.Combine(DataDirectory, "server.log"), "-o", serverOptions],
             _asPostgresUser, ct);
