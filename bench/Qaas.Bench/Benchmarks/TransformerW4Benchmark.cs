@@ -42,8 +42,9 @@ public sealed class TransformerW4Benchmark : IBenchmark
         bool profile = Environment.GetEnvironmentVariable("QAAS_W4_PROFILE") == "1";
 
         var variants = new List<(string Label, Recipe Recipe, MatMulNBitsOptions Options)> { ("w4-rtn preset", preset, MatMulNBitsOptions.Default) };
-        // Default study variant: the preset as it was before (block 32, plain RTN scales, nothing fused).
-        foreach (var spec in (Environment.GetEnvironmentVariable("QAAS_W4_VARIANTS") ?? "b32").Split(',', StringSplitOptions.RemoveEmptyEntries))
+        // Default study variants: the preset's weights without its int8 prompt path (MatMulNBits at every length), and
+        // the preset as it was first (block 32, plain RTN scales, nothing fused).
+        foreach (var spec in (Environment.GetEnvironmentVariable("QAAS_W4_VARIANTS") ?? "b256+clip+fuse+head32,b32").Split(',', StringSplitOptions.RemoveEmptyEntries))
             variants.Add(Variant(spec.Trim(), preset));
 
         foreach (var (label, recipe, options) in variants)
@@ -59,7 +60,7 @@ public sealed class TransformerW4Benchmark : IBenchmark
                 report.Note($"[{label}] {warning}");
             // Packed weights are counted in the main graph, before the prefill branch moves them into its subgraphs.
             double weightRatio = (double)MatMulNBitsQuantizer.PackedWeightBytes(quantized) / FloatMatMulWeightBytes(fp32);
-            if (recipe.Prefill == "int8") PrefillBranch.Apply(quantized);
+            PrefillBranch.ApplyFor(quantized, recipe.Prefill);
             double quantizeSeconds = sw.Elapsed.TotalSeconds;
             var bytes = quantized.ToByteArray();
             sw.Restart();
@@ -100,7 +101,8 @@ public sealed class TransformerW4Benchmark : IBenchmark
     /// x={excluded node}, the algorithm awq or gptq (calibrated on <see cref="Calibration"/>), and mix{ratio}: int4/int8
     /// mixed precision with the MatMul weights within that share of their fp32 bytes (default options), lat{ratio}: int4/int8
     /// mixed precision within that share of fp32's run time on a one-token calibration sample, and prefill: the
-    /// int8 path for many-row inputs (recipe prefill "int8"); unnamed switches are off.</summary>
+    /// int8 path for many-row inputs (recipe prefill "int8"; without it "none", whatever the preset says); unnamed
+    /// switches are off.</summary>
     private static (string, Recipe, MatMulNBitsOptions) Variant(string spec, Recipe preset)
     {
         var parts = spec.Split('+');
@@ -129,7 +131,7 @@ public sealed class TransformerW4Benchmark : IBenchmark
                     Budget = new BudgetSpec { LatencyRatio = double.Parse(lat[3..], System.Globalization.CultureInfo.InvariantCulture) },
                 },
             };
-        if (parts.Contains("prefill")) recipe = recipe with { Prefill = "int8" };
+        recipe = recipe with { Prefill = parts.Contains("prefill") ? "int8" : "none" };
         int? head = parts.FirstOrDefault(p => p.StartsWith("head")) is { } h ? int.Parse(h[4..]) : null;
         return (spec, recipe, new MatMulNBitsOptions(level, parts.Contains("clip"), parts.Contains("fuse"), head));
     }

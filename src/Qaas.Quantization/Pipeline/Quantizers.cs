@@ -38,19 +38,9 @@ public static class Quantizers
         return recipe.Format == "qoperator" ? QdqToQOperator.Apply(qdq) : qdq;
     }
 
-    /// <summary>recipe.prefill "int8": the int8 path for inputs of many rows, <see cref="PrefillBranch"/>.</summary>
-    static QuantizedModel WithPrefill(QuantizedModel quantized, Recipe recipe)
-    {
-        if (recipe.Prefill != "int8") return quantized;
-        int twins = PrefillBranch.Apply(quantized.Model);
-        var note = twins > 0
-            ? $"prefill int8: {twins} MatMulNBits got an int8 twin (DynamicQuantizeMatMul) that runs when the input has more " +
-              "than one row; the int8 weights are derived when ONNX Runtime loads the model, so the file stays 4-bit, while a " +
-              "session holds both forms and takes longer to create."
-            : "prefill int8 found no 4- or 8-bit MatMulNBits in the main graph (or the main graph has If/Loop/Scan nodes of its own, " +
-              "no input to count rows of, or an opset below 13); the model keeps its single MatMulNBits path.";
-        return quantized with { Warnings = [.. quantized.Warnings, note] };
-    }
+    /// <summary>recipe.prefill: the int8 path for inputs of many rows, <see cref="PrefillBranch.ApplyFor"/>.</summary>
+    static QuantizedModel WithPrefill(QuantizedModel quantized, Recipe recipe) =>
+        PrefillBranch.ApplyFor(quantized.Model, recipe.Prefill) is { } note ? quantized with { Warnings = [.. quantized.Warnings, note] } : quantized;
 
     static bool IsFloatConversion(Recipe recipe) => recipe.Weights?.Type is "fp16" or "bf16";
 }

@@ -65,12 +65,14 @@ public static class Presets
 
     // Blocks of 256: ORT's int8-activation MatMulNBits kernels run fastest there (block 32 is slower than fp32 at
     // 128 tokens); MatMulNBitsQuantizer's clip search and a block-32 vocabulary head keep the output close (bench/README.md).
+    // Prefill "auto": ORT's MatMulNBits barely beats fp32 at many rows, so a prompt takes an int8 path whose weights
+    // ORT derives at load, as long as they stay small (PrefillBranch.AutoBudgetBytes).
     static Recipe W4(string name, string algorithm) => new()
     {
         Preset = name,
         Weights = new() { Type = "int4", Granularity = "per-group", GroupSize = 256, Symmetric = true, Algorithm = algorithm },
         Activations = new() { Type = "none" },
-        Format = "matmulnbits", Transforms = [], Seed = 0,
+        Format = "matmulnbits", Prefill = "auto", Transforms = [], Seed = 0,
         Nodes = new() { Include = new NodeFilter { OpTypes = ["MatMul"] } }, Evaluation = DefaultEvaluation,
     };
 }

@@ -10,7 +10,9 @@ public sealed record Recipe
     public ActivationSpec? Activations { get; init; }
     public string? Format { get; init; }
     /// <summary>"int8": a MatMulNBits model also gets an int8 path that runs when its input has more than one row
-    /// (a prompt), <see cref="WeightOnly.PrefillBranch"/>; "none" (default) keeps MatMulNBits for every input.</summary>
+    /// (a prompt), <see cref="WeightOnly.PrefillBranch"/>; "auto" (the MatMulNBits presets): that path where it applies
+    /// and its int8 weights stay within <see cref="WeightOnly.PrefillBranch.AutoBudgetBytes"/>; "none" (default
+    /// otherwise) keeps MatMulNBits for every input.</summary>
     public string? Prefill { get; init; }
     public IReadOnlyList<string>? Transforms { get; init; }
     public MixedPrecisionSpec? MixedPrecision { get; init; }

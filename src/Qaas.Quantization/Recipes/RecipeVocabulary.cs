@@ -12,7 +12,7 @@ public static class RecipeVocabulary
     public static readonly string[] WeightAlgorithms = ["rtn", "gptq", "awq", "adaround"];
     public static readonly string[] CalibrationMethods = ["minmax", "percentile", "entropy", "mse"];
     public static readonly string[] Formats = ["qdq", "qoperator", "matmulnbits"];
-    public static readonly string[] PrefillPaths = ["none", "int8"];
+    public static readonly string[] PrefillPaths = ["none", "int8", "auto"];
     public static readonly string[] Transforms =
         ["fold-batchnorm", "cross-layer-equalization", "bias-correction", "smoothquant"];
     public static readonly string[] ExecutionProviders = ["cpu", "cuda"];

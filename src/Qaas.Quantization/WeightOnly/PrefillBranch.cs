@@ -22,13 +22,42 @@ public static class PrefillBranch
 {
     private const string MicrosoftDomain = "com.microsoft";
 
+    /// <summary>Recipe prefill "auto" adds the int8 path only while its weights (one byte per MatMul weight, held by a
+    /// session beside the packed ones) stay within this: a model of up to about a billion MatMul weights.</summary>
+    public const long AutoBudgetBytes = 1L << 30;
+
+    /// <summary>Bytes of int8 weights the path would add to a session: K·N per 4- or 8-bit MatMulNBits of the main graph.</summary>
+    public static long TwinBytes(GraphProto graph) =>
+        graph.Node.Where(IsPacked).Sum(n => (long)Int(n, "K") * Int(n, "N"));
+
+    /// <summary>Applies recipe.prefill to a MatMulNBits model: "int8" always, "auto" where it applies and within
+    /// <see cref="AutoBudgetBytes"/>, "none" (or null) never.</summary>
+    /// <returns>The report's note on it, or null when there is nothing to say.</returns>
+    public static string? ApplyFor(ModelProto model, string? prefill)
+    {
+        if (prefill is not ("int8" or "auto")) return null;
+        bool auto = prefill == "auto";
+        if (auto && TwinBytes(model.Graph) is var twinBytes && twinBytes > AutoBudgetBytes)
+            return $"prefill auto: no int8 path for many-row inputs: its weights would hold {twinBytes >> 20} MiB in a session, " +
+                   $"above the {AutoBudgetBytes >> 20} MiB that \"auto\" allows; \"prefill\": \"int8\" adds it anyway.";
+        int twins = Apply(model);
+        if (twins > 0)
+            return $"prefill int8: {twins} MatMulNBits got an int8 twin (DynamicQuantizeMatMul) that runs when the input has more " +
+                   "than one row; the int8 weights are derived when ONNX Runtime loads the model, so the file stays 4-bit, while a " +
+                   "session holds both forms and takes longer to create.";
+        return auto ? null // nothing it applies to: "auto" stays quiet
+            : "prefill int8 found no 4- or 8-bit MatMulNBits in the main graph (or the main graph has If/Loop/Scan nodes of its own, " +
+              "no input to count rows of, or an opset below 13); the model keeps its single MatMulNBits path.";
+    }
+
+    private static bool IsPacked(NodeProto n) => n.OpType == "MatMulNBits" && n.Domain == MicrosoftDomain && Int(n, "bits") is 4 or 8;
+
     /// <returns>How many MatMulNBits nodes got an int8 twin (0: the model is unchanged; also for a main graph with
     /// control flow of its own, or an opset below 13).</returns>
     public static int Apply(ModelProto model)
     {
         var graph = model.Graph;
-        var packed = graph.Node.Where(n => n.OpType == "MatMulNBits" && n.Domain == MicrosoftDomain && Int(n, "bits") is 4 or 8)
-            .ToHashSet(ReferenceEqualityComparer.Instance);
+        var packed = graph.Node.Where(IsPacked).ToHashSet(ReferenceEqualityComparer.Instance);
         var rowsSource = graph.Input.FirstOrDefault(i => !graph.Initializer.Any(t => t.Name == i.Name));
         // Subgraphs of control-flow nodes read main-graph names, which the branches rename: such models keep one path.
         bool controlFlow = graph.Node.Any(n => n.Attribute.Any(a => a.G is not null || a.Graphs.Count > 0));

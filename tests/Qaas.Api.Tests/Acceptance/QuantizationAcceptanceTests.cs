@@ -10,6 +10,7 @@ using Qaas.Quantization.Metrics;
 using Qaas.Runtime.Sessions;
 using Xunit.Abstractions;
 using Qaas.Runtime.Tensors;
+using Qaas.Onnx.Proto;
 
 namespace Qaas.Api.Tests.Acceptance;
 
@@ -171,9 +172,14 @@ public sealed class QuantizationAcceptanceTests(QaasService service, ITestOutput
         var quantizedBytes = await client.GetByteArrayAsync($"/v1/jobs/{done.Str("id")}/artifacts/model.onnx");
         Assert.True(quantizedBytes.Length <= 0.3 * originalBytes.Length, $"{quantizedBytes.Length} of {originalBytes.Length} bytes");
         var quantized = OnnxModel.Load(new MemoryStream(quantizedBytes)).Proto;
-        var packed = quantized.Graph.Node.Where(n => n.OpType == "MatMulNBits").ToList();
+        // The preset's int8 path for prompts (prefill "auto"): If(one row) then MatMulNBits, else int8 weights derived at load.
+        var branch = Assert.Single(quantized.Graph.Node, n => n.OpType == "If");
+        var oneRow = OneRowNodes(quantized);
+        Assert.Contains(branch.Attribute.Single(a => a.Name == "else_branch").G.Node, n => n.OpType == "DynamicQuantizeMatMul");
+        Assert.Contains("prefill int8:", await client.GetStringAsync($"/v1/jobs/{done.Str("id")}/artifacts/report.json"));
+        var packed = oneRow.Where(n => n.OpType == "MatMulNBits").ToList();
         Assert.NotEmpty(packed);
-        Assert.DoesNotContain(quantized.Graph.Node, n => n.OpType == "MatMul" && quantized.Graph.Initializer.Any(t => t.Name == n.Input[1]));
+        Assert.DoesNotContain(oneRow, n => n.OpType == "MatMul" && quantized.Graph.Initializer.Any(t => t.Name == n.Input[1]));
 
         // The MatMul weights' storage (packed B, scales, zero points) against their fp32 bytes.
         var inits = quantized.Graph.Initializer.ToDictionary(t => t.Name);
@@ -209,7 +215,7 @@ public sealed class QuantizationAcceptanceTests(QaasService service, ITestOutput
         Assert.Contains("synthetic", report);
         Assert.Contains(algorithm, report);
         var quantized = OnnxModel.Load(new MemoryStream(await client.GetByteArrayAsync($"/v1/jobs/{done.Str("id")}/artifacts/model.onnx"))).Proto;
-        Assert.Contains(quantized.Graph.Node, n => n.OpType == "MatMulNBits");
+        Assert.Contains(OneRowNodes(quantized), n => n.OpType == "MatMulNBits");
     }
 
     [Fact]
@@ -228,7 +234,9 @@ public sealed class QuantizationAcceptanceTests(QaasService service, ITestOutput
         Assert.Contains("Mixed precision (latency): 0 at 4 bits,", report);
         Assert.Contains("ms per run against a budget of", report);
         var quantized = OnnxModel.Load(new MemoryStream(await client.GetByteArrayAsync($"/v1/jobs/{done.Str("id")}/artifacts/model.onnx"))).Proto;
-        Assert.All(quantized.Graph.Node.Where(n => n.OpType == "MatMulNBits"), n => Assert.Equal(8, n.Attribute.Single(a => a.Name == "bits").I));
+        var packed = OneRowNodes(quantized).Where(n => n.OpType == "MatMulNBits").ToList();
+        Assert.NotEmpty(packed);
+        Assert.All(packed, n => Assert.Equal(8, n.Attribute.Single(a => a.Name == "bits").I));
     }
 
     [Fact]
@@ -266,9 +274,15 @@ public sealed class QuantizationAcceptanceTests(QaasService service, ITestOutput
         Assert.Contains("Mixed precision:", report);
         Assert.Contains("\"sensitivity\"", report);
         var quantized = OnnxModel.Load(new MemoryStream(await client.GetByteArrayAsync($"/v1/jobs/{done.Str("id")}/artifacts/model.onnx"))).Proto;
-        var bits = quantized.Graph.Node.Where(n => n.OpType == "MatMulNBits").Select(n => n.Attribute.Single(a => a.Name == "bits").I).ToHashSet();
+        var bits = OneRowNodes(quantized).Where(n => n.OpType == "MatMulNBits").Select(n => n.Attribute.Single(a => a.Name == "bits").I).ToHashSet();
         Assert.Equal([4L, 8L], bits.Order());
     }
+
+    /// <summary>The nodes a one-row input runs: the main graph's, or the then-branch of the int8 prefill path's If.</summary>
+    private static IReadOnlyList<NodeProto> OneRowNodes(ModelProto model) =>
+        model.Graph.Node.SingleOrDefault(n => n.OpType == "If") is { } branch
+            ? branch.Attribute.Single(a => a.Name == "then_branch").G.Node
+            : model.Graph.Node;
 
     /// <summary>
     /// The direction classifier uploaded with rendered-text calibration and evaluation sets, quantized by a job whose

@@ -27,7 +27,7 @@ public class PrefillBranchTests(ITestOutputHelper output)
     [Fact]
     public void One_row_runs_MatMulNBits_and_many_rows_run_the_int8_twin()
     {
-        var plain = Quantize(null).Model;
+        var plain = Quantize("none").Model;
         var branched = Quantize("int8");
         Assert.Contains(branched.Warnings, w => w.StartsWith($"prefill int8: {4 * Options.Blocks + 1} MatMulNBits got an int8 twin"));
         var branch = Assert.Single(branched.Model.Graph.Node, n => n.OpType == "If");
@@ -100,7 +100,7 @@ public class PrefillBranchTests(ITestOutputHelper output)
             Preset = "w4-rtn", Prefill = prefill, Weights = new WeightSpec { Type = weightType, GroupSize = 32, Symmetric = false },
             Nodes = new NodeSelection { Include = new NodeFilter { OpTypes = ["MatMul"] } },
         });
-        var plain = Quantizers.Run(OnnxModel.FromProto(model), Recipe(null), null, null, CancellationToken.None).Model;
+        var plain = Quantizers.Run(OnnxModel.FromProto(model), Recipe("none"), null, null, CancellationToken.None).Model;
         var branched = Quantizers.Run(OnnxModel.FromProto(model), Recipe("int8"), null, null, CancellationToken.None);
         Assert.Contains(branched.Warnings, w => w.StartsWith("prefill int8: 2 MatMulNBits"));
         Assert.All(plain.Graph.Node.Where(n => n.OpType == "MatMulNBits"), n => Assert.Equal(4, n.Input.Count));
@@ -119,7 +119,7 @@ public class PrefillBranchTests(ITestOutputHelper output)
     [Fact]
     public void A_model_with_control_flow_of_its_own_keeps_one_path()
     {
-        var quantized = Quantize(null).Model;
+        var quantized = Quantize("none").Model;
         var wrapped = quantized.Clone();
         Assert.True(PrefillBranch.Apply(wrapped) > 0);
         // The branched model now has an If in its main graph: a second pass leaves it as it is.
@@ -135,5 +135,42 @@ public class PrefillBranchTests(ITestOutputHelper output)
         var before = model.ToByteArray();
         Assert.Equal(0, PrefillBranch.Apply(model));
         Assert.Equal(before, model.ToByteArray());
+    }
+
+    [Fact]
+    public void The_w4_presets_add_the_int8_path_by_themselves_and_count_its_weights()
+    {
+        var plain = Quantize("none");
+        Assert.DoesNotContain(plain.Model.Graph.Node, n => n.OpType == "If");
+        Assert.DoesNotContain(plain.Warnings, w => w.StartsWith("prefill"));
+        // K·N of every packed projection: what the int8 path adds to a session, held against PrefillBranch.AutoBudgetBytes.
+        long expected = plain.Model.Graph.Node.Where(n => n.OpType == "MatMulNBits")
+            .Sum(n => n.Attribute.Single(a => a.Name == "K").I * n.Attribute.Single(a => a.Name == "N").I);
+        Assert.True(expected > 0);
+        Assert.Equal(expected, PrefillBranch.TwinBytes(plain.Model.Graph));
+
+        var preset = Quantize(null);
+        Assert.Contains(preset.Warnings, w => w.StartsWith($"prefill int8: {4 * Options.Blocks + 1} MatMulNBits got an int8 twin"));
+        Assert.Single(preset.Model.Graph.Node, n => n.OpType == "If");
+    }
+
+    [Fact]
+    public void Auto_stays_quiet_where_there_is_nothing_to_add_and_int8_says_so()
+    {
+        // x -> Relu -> y: no MatMul, so no MatMulNBits for the int8 path to twin.
+        var graph = new GraphProto { Name = "relu" };
+        graph.Input.Add(ModelBuilder.Tensor("x", 1, "rows", 8));
+        graph.Output.Add(ModelBuilder.Tensor("y", 1, "rows", 8));
+        var relu = new NodeProto { OpType = "Relu" };
+        relu.Input.Add("x");
+        relu.Output.Add("y");
+        graph.Node.Add(relu);
+        var model = new ModelProto { IrVersion = 8, Graph = graph };
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 17 });
+        QuantizedModel Run(string prefill) => Quantizers.Run(OnnxModel.FromProto(model.Clone()),
+            RecipeResolver.Resolve(new Recipe { Preset = "w4-rtn", Prefill = prefill }), null, null, CancellationToken.None);
+
+        Assert.DoesNotContain(Run("auto").Warnings, w => w.StartsWith("prefill"));
+        Assert.Contains(Run("int8").Warnings, w => w.StartsWith("prefill int8 found no"));
     }
 }
