@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using Qaas.Storage.Embedded;
+using Qaas.Storage.Migrations;
 
 namespace Qaas.Api.Tests.Infrastructure;
 
@@ -24,6 +25,15 @@ public static class TestPostgres
         var name = "t_" + Guid.NewGuid().ToString("N")[..12];
         await pg.CreateDatabaseAsync(name);
         return pg.ConnectionString(name);
+    }
+
+    /// <summary>A fresh database with the service's migrations applied, and a data source on it (the caller disposes it).</summary>
+    public static async Task<(string ConnectionString, NpgsqlDataSource DataSource)> CreateMigratedDatabaseAsync()
+    {
+        var connectionString = await CreateDatabaseAsync();
+        var dataSource = NpgsqlDataSource.Create(connectionString);
+        await MigrationRunner.ApplyAsync(dataSource, NullLogger.Instance);
+        return (connectionString, dataSource);
     }
 
     public static async Task<long> ScalarAsync(string connectionString, string sql)

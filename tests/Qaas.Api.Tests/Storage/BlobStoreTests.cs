@@ -2,8 +2,6 @@ using System.Security.Cryptography;
 using Npgsql;
 using Qaas.Api.Tests.Infrastructure;
 using Qaas.Storage.Blobs;
-using Qaas.Storage.Migrations;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Qaas.Api.Tests.Storage;
 
@@ -15,9 +13,7 @@ public sealed class BlobStoreTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _cs = await TestPostgres.CreateDatabaseAsync();
-        _db = NpgsqlDataSource.Create(_cs);
-        await MigrationRunner.ApplyAsync(_db, NullLogger.Instance);
+        (_cs, _db) = await TestPostgres.CreateMigratedDatabaseAsync();
         _store = new BlobStore(_db) { ChunkSize = 1000 }; // small chunks: multi-chunk paths with small data
     }
 

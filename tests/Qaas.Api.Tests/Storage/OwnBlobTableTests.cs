@@ -1,9 +1,7 @@
 using System.Security.Cryptography;
-using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using Qaas.Api.Tests.Infrastructure;
 using Qaas.Storage.Blobs;
-using Qaas.Storage.Migrations;
 
 namespace Qaas.Api.Tests.Storage;
 
@@ -17,9 +15,7 @@ public sealed class OwnBlobTableTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _cs = await TestPostgres.CreateDatabaseAsync();
-        _db = NpgsqlDataSource.Create(_cs);
-        await MigrationRunner.ApplyAsync(_db, NullLogger.Instance);
+        (_cs, _db) = await TestPostgres.CreateMigratedDatabaseAsync();
         _store = new BlobStore(_db) { ChunkSize = 1000, OwnTableFrom = Threshold };
     }
 
