@@ -60,7 +60,7 @@ public sealed class TransformerW4Benchmark : IBenchmark
                 report.Note($"[{label}] {warning}");
             // Packed weights are counted in the main graph, before the prefill branch moves them into its subgraphs.
             double weightRatio = (double)MatMulNBitsQuantizer.PackedWeightBytes(quantized) / FloatMatMulWeightBytes(fp32);
-            PrefillBranch.ApplyFor(quantized, recipe.Prefill);
+            PrefillBranch.ApplyFor(quantized, recipe.Prefill, recipe.Evaluation?.ExecutionProvider);
             double quantizeSeconds = sw.Elapsed.TotalSeconds;
             var bytes = quantized.ToByteArray();
             sw.Restart();

@@ -40,7 +40,7 @@ public static class Quantizers
 
     /// <summary>recipe.prefill: the int8 path for inputs of many rows, <see cref="PrefillBranch.ApplyFor"/>.</summary>
     static QuantizedModel WithPrefill(QuantizedModel quantized, Recipe recipe) =>
-        PrefillBranch.ApplyFor(quantized.Model, recipe.Prefill) is { } note ? quantized with { Warnings = [.. quantized.Warnings, note] } : quantized;
+        PrefillBranch.ApplyFor(quantized.Model, recipe.Prefill, recipe.Evaluation?.ExecutionProvider) is { } note ? quantized with { Warnings = [.. quantized.Warnings, note] } : quantized;
 
     static bool IsFloatConversion(Recipe recipe) => recipe.Weights?.Type is "fp16" or "bf16";
 }

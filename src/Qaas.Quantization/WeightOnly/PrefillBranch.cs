@@ -30,16 +30,23 @@ public static class PrefillBranch
     public static long TwinBytes(GraphProto graph) =>
         graph.Node.Where(IsPacked).Sum(n => (long)Int(n, "K") * Int(n, "N"));
 
-    /// <summary>Applies recipe.prefill to a MatMulNBits model: "int8" always, "auto" where it applies and within
-    /// <see cref="AutoBudgetBytes"/>, "none" (or null) never.</summary>
+    /// <summary>Applies recipe.prefill to a MatMulNBits model: "int8" always; "auto" where it is meant to help (a model
+    /// with token-id input and 4-bit weights, run on the CPU, where ONNX Runtime has DynamicQuantizeMatMul) and within
+    /// <paramref name="autoBudgetBytes"/>; "none" (or null) never.</summary>
     /// <returns>The report's note on it, or null when there is nothing to say.</returns>
-    public static string? ApplyFor(ModelProto model, string? prefill)
+    public static string? ApplyFor(ModelProto model, string? prefill, string? executionProvider, long autoBudgetBytes = AutoBudgetBytes)
     {
         if (prefill is not ("int8" or "auto")) return null;
         bool auto = prefill == "auto";
-        if (auto && TwinBytes(model.Graph) is var twinBytes && twinBytes > AutoBudgetBytes)
-            return $"prefill auto: no int8 path for many-row inputs: its weights would hold {twinBytes >> 20} MiB in a session, " +
-                   $"above the {AutoBudgetBytes >> 20} MiB that \"auto\" allows; \"prefill\": \"int8\" adds it anyway.";
+        if (auto)
+        {
+            bool meant = executionProvider is null or "cpu" && TakesTokenIds(model.Graph)
+                && model.Graph.Node.Any(n => IsPacked(n) && Int(n, "bits") == 4);
+            if (!meant) return null;
+            if (TwinBytes(model.Graph) is var twinBytes && twinBytes > autoBudgetBytes)
+                return $"prefill auto: no int8 path for many-row inputs: its weights would hold {twinBytes >> 20} MiB in a session, " +
+                       $"above the {autoBudgetBytes >> 20} MiB that \"auto\" allows; \"prefill\": \"int8\" adds it anyway.";
+        }
         int twins = Apply(model);
         if (twins > 0)
             return $"prefill int8: {twins} MatMulNBits got an int8 twin (DynamicQuantizeMatMul) that runs when the input has more " +
@@ -50,6 +57,15 @@ public static class PrefillBranch
               "no input to count rows of, or an opset below 13); the model keeps its single MatMulNBits path.";
     }
 
+    // The input whose rows are counted: the first graph input that is not an initializer.
+    private static ValueInfoProto? RowsSource(GraphProto graph) =>
+        graph.Input.FirstOrDefault(i => !graph.Initializer.Any(t => t.Name == i.Name));
+
+    private static bool TakesTokenIds(GraphProto graph) => RowsSource(graph) is { } input && IsTokenIds(input);
+
+    private static bool IsTokenIds(ValueInfoProto input) =>
+        input.Type?.TensorType?.ElemType is (int)TensorProto.Types.DataType.Int64 or (int)TensorProto.Types.DataType.Int32;
+
     private static bool IsPacked(NodeProto n) => n.OpType == "MatMulNBits" && n.Domain == MicrosoftDomain && Int(n, "bits") is 4 or 8;
 
     /// <returns>How many MatMulNBits nodes got an int8 twin (0: the model is unchanged; also for a main graph with
@@ -58,7 +74,7 @@ public static class PrefillBranch
     {
         var graph = model.Graph;
         var packed = graph.Node.Where(IsPacked).ToHashSet(ReferenceEqualityComparer.Instance);
-        var rowsSource = graph.Input.FirstOrDefault(i => !graph.Initializer.Any(t => t.Name == i.Name));
+        var rowsSource = RowsSource(graph);
         // Subgraphs of control-flow nodes read main-graph names, which the branches rename: such models keep one path.
         bool controlFlow = graph.Node.Any(n => n.Attribute.Any(a => a.G is not null || a.Graphs.Count > 0));
         // Per-axis QuantizeLinear (the int8 rounding) needs opset 13.
@@ -113,7 +129,7 @@ public static class PrefillBranch
         }
         string Constant(string name, long value) => editor.AddInitializer(TensorData.Create<long>(editor.Names.Fresh(name), [value], []));
         var size = Add("Size", [input.Name]);
-        bool tokens = input.Type?.TensorType?.ElemType is (int)TensorProto.Types.DataType.Int64 or (int)TensorProto.Types.DataType.Int32;
+        bool tokens = IsTokenIds(input);
         var rows = tokens
             ? size
             : Add("Div", [size, Add("Gather", [Add("Shape", [input.Name]), Constant("prefill_last_axis", -1)], Attributes.Int("axis", 0))]);

@@ -78,7 +78,7 @@ internal sealed class BlobReadStream(NpgsqlDataSource dataSource, BlobTable tabl
         _window ??= new byte[Math.Min((long)_rowsPerWindow * chunkSize, length)];
         await using var cmd = dataSource.CreateCommand(table.RangeQuery);
         cmd.Parameters.AddWithValue("s", firstSeq);
-        cmd.Parameters.AddWithValue("e", firstSeq + _rowsPerWindow);
+        cmd.Parameters.AddWithValue("n", _rowsPerWindow);
         NpgsqlDataReader reader;
         try { reader = await cmd.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, ct); }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable) { throw new BlobCorruptedException(sha256); } // collected meanwhile

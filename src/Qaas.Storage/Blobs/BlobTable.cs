@@ -25,10 +25,12 @@ internal readonly record struct BlobTable(long BlobId, bool Own)
         ? $"COPY {OwnName} (seq, data) FROM STDIN (FORMAT BINARY, FREEZE)"
         : "COPY blob_chunks (blob_id, seq, data) FROM STDIN (FORMAT BINARY)";
 
-    /// <summary>Rows seq in [@s, @e) in order, as (seq, data).</summary>
+    /// <summary>At most @n rows from seq @s on, in order, as (seq, data). The LIMIT form keeps the plan an index scan
+    /// even before the table has statistics: a fresh own table's range query was planned as a bitmap scan, a sort and
+    /// JIT compilation, which took a 1 GiB download from ~290 to ~250 MB/s.</summary>
     public string RangeQuery => Own
-        ? $"SELECT seq, data FROM {OwnName} WHERE seq >= @s AND seq < @e ORDER BY seq"
-        : $"SELECT seq, data FROM blob_chunks WHERE blob_id = {BlobId} AND seq >= @s AND seq < @e ORDER BY seq";
+        ? $"SELECT seq, data FROM {OwnName} WHERE seq >= @s ORDER BY seq LIMIT @n"
+        : $"SELECT seq, data FROM blob_chunks WHERE blob_id = {BlobId} AND seq >= @s ORDER BY seq LIMIT @n";
 
     /// <summary>Frees the rows of a blob whose blobs row is being deleted (blob_chunks rows go by cascade).</summary>
     public async Task DropAsync(NpgsqlConnection conn, NpgsqlTransaction tx, CancellationToken ct)

@@ -68,14 +68,37 @@ public sealed class OwnBlobTableTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_large_blob_not_completed_leaves_no_table_and_no_row()
+    public async Task A_large_blob_not_completed_leaves_no_table_no_row_and_no_open_transaction()
     {
         var tablesBefore = await OwnTablesAsync();
         await using (var writer = await _store.StartAsync())
             await writer.WriteAsync(RandomNumberGenerator.GetBytes(3 * Threshold));
-        await Assert.ThrowsAsync<BlobTooLargeException>(() => _store.PutAsync(new MemoryStream(RandomNumberGenerator.GetBytes(3 * Threshold)), maxBytes: 2 * Threshold));
+        // Read in pieces of 1,000 bytes: the own table exists by the time the limit is passed.
+        await Assert.ThrowsAsync<BlobTooLargeException>(() =>
+            _store.PutAsync(new PiecewiseStream(RandomNumberGenerator.GetBytes(3 * Threshold), 1000), maxBytes: 2 * Threshold));
         Assert.Equal(tablesBefore, await OwnTablesAsync());
         Assert.Equal(0, await TestPostgres.ScalarAsync(_cs, "SELECT count(*) FROM blobs WHERE sha256 IS NULL"));
+        Assert.Equal(0, await TestPostgres.ScalarAsync(_cs,
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'"));
+    }
+
+    [Fact]
+    public async Task Garbage_collection_takes_many_blobs_of_both_kinds_in_batches()
+    {
+        // More than one batch (32), own tables and blob_chunks rows mixed.
+        for (int i = 0; i < 40; i++)
+            await _store.PutAsync(new MemoryStream(RandomNumberGenerator.GetBytes(i % 2 == 0 ? 2 * Threshold : 100)));
+        Assert.True(await _store.CollectGarbageAsync(TimeSpan.Zero) >= 40);
+        Assert.Equal(0, await OwnTablesAsync());
+        Assert.Equal(0, await TestPostgres.ScalarAsync(_cs, "SELECT count(*) FROM blobs"));
+        Assert.Equal(0, await TestPostgres.ScalarAsync(_cs, "SELECT count(*) FROM blob_chunks"));
+    }
+
+    /// <summary>Hands out at most <paramref name="piece"/> bytes per read, as a network body does.</summary>
+    private sealed class PiecewiseStream(byte[] data, int piece) : MemoryStream(data)
+    {
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default) =>
+            base.ReadAsync(buffer[..Math.Min(buffer.Length, piece)], ct);
     }
 
     [Fact]

@@ -173,4 +173,54 @@ public class PrefillBranchTests(ITestOutputHelper output)
         Assert.DoesNotContain(Run("auto").Warnings, w => w.StartsWith("prefill"));
         Assert.Contains(Run("int8").Warnings, w => w.StartsWith("prefill int8 found no"));
     }
+
+    [Fact]
+    public void Auto_keeps_within_its_budget()
+    {
+        var plain = Quantize("none").Model;
+        long twinBytes = PrefillBranch.TwinBytes(plain.Graph);
+        var over = plain.Clone();
+        var note = PrefillBranch.ApplyFor(over, "auto", "cpu", autoBudgetBytes: twinBytes - 1);
+        Assert.StartsWith("prefill auto: no int8 path for many-row inputs", note);
+        Assert.Equal(plain.ToByteArray(), over.ToByteArray());
+        var within = plain.Clone();
+        Assert.StartsWith("prefill int8:", PrefillBranch.ApplyFor(within, "auto", "cpu", autoBudgetBytes: twinBytes));
+        Assert.Single(within.Graph.Node, n => n.OpType == "If");
+    }
+
+    [Fact]
+    public void Auto_is_only_for_4bit_token_models_on_the_CPU_and_int8_asks_for_no_such_thing()
+    {
+        // On CUDA ORT has no DynamicQuantizeMatMul: "auto" leaves the model as it is, an explicit "int8" does not.
+        var plain = Quantize("none").Model;
+        var onCuda = plain.Clone();
+        Assert.Null(PrefillBranch.ApplyFor(onCuda, "auto", "cuda"));
+        Assert.Equal(plain.ToByteArray(), onCuda.ToByteArray());
+        Assert.StartsWith("prefill int8:", PrefillBranch.ApplyFor(plain.Clone(), "int8", "cuda"));
+
+        // 8-bit weights only: nothing of what "auto" is for.
+        Recipe EightBit(string prefill) => RecipeResolver.Resolve(new Recipe { Preset = "w4-rtn", Prefill = prefill, Weights = new WeightSpec { Type = "int8" } });
+        var eight = Quantizers.Run(OnnxModel.FromProto(TransformerModelBuilder.Build(Options)), EightBit("auto"), null, null, CancellationToken.None);
+        Assert.DoesNotContain(eight.Model.Graph.Node, n => n.OpType == "If");
+        Assert.Contains(eight.Model.Graph.Node, n => n.OpType == "MatMulNBits");
+        var eightInt8 = Quantizers.Run(OnnxModel.FromProto(TransformerModelBuilder.Build(Options)), EightBit("int8"), null, null, CancellationToken.None);
+        Assert.Single(eightInt8.Model.Graph.Node, n => n.OpType == "If");
+
+        // A float input (not token ids): a batch of rows is not a prompt.
+        var graph = new GraphProto { Name = "mlp" };
+        graph.Input.Add(ModelBuilder.Tensor("x", 1, "rows", 64));
+        graph.Output.Add(ModelBuilder.Tensor("y", 1));
+        graph.Initializer.Add(Onnx.Graph.TensorData.Create<float>("w", TestData.Gaussian(64 * 32, 0.2f, seed: 1), [64, 32]));
+        var matMul = new NodeProto { OpType = "MatMul" };
+        matMul.Input.Add("x");
+        matMul.Input.Add("w");
+        matMul.Output.Add("y");
+        graph.Node.Add(matMul);
+        var model = new ModelProto { IrVersion = 8, Graph = graph };
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 17 });
+        QuantizedModel Mlp(string prefill) => Quantizers.Run(OnnxModel.FromProto(model.Clone()),
+            RecipeResolver.Resolve(new Recipe { Preset = "w4-rtn", Prefill = prefill, Weights = new WeightSpec { GroupSize = 32 } }), null, null, CancellationToken.None);
+        Assert.DoesNotContain(Mlp("auto").Model.Graph.Node, n => n.OpType == "If");
+        Assert.Single(Mlp("int8").Model.Graph.Node, n => n.OpType == "If");
+    }
 }
