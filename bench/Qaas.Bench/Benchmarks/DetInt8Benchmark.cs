@@ -72,8 +72,8 @@ public sealed class DetInt8Benchmark : IBenchmark
             .Note("intra-op threads as stated, inter-op 1, allow_spinning off, runs alternate fp32/int8; model sizes " +
                 $"{Units.Bytes(fp32Bytes.Length)} fp32, {Units.Bytes(int8Bytes.Length)} int8");
         // QAAS_DET_STUDY="4,16,32,8+bc,8+minmax,8+cle,16+slices,16+bc+float23,dynamic": IoU for other calibration-set
-        // sizes, with the bias-correction (bc) or cross-layer-equalization (cle) transform, AdaRound weights (ada) or min-max
-        // ranges; "weights" adds the IoU with the weights alone; "slices" adds that and the IoU with each eighth of the activation pairs alone; "single{n}" the IoU with each
+        // sizes, with the bias-correction (bc) or cross-layer-equalization (cle) transform, AdaRound weights (ada), min-max,
+        // entropy or percentile ranges (pct{p}, e.g. pct99.999); "weights" adds the IoU with the weights alone; "slices" adds that and the IoU with each eighth of the activation pairs alone; "single{n}" the IoU with each
         // of the first n pairs alone; "worst{n}" takes out the n stem pairs that cost most alone;
         // "flips" tells where the quantized map disagrees (by fp32 probability) and the IoU at other quantized thresholds; "float{n}" takes the first n
         // activation pairs out (IoU and 1-thread speed); "dynamic" is int8-dynamic with its Convs too (ConvInteger), with
@@ -104,6 +104,9 @@ public sealed class DetInt8Benchmark : IBenchmark
         if (parts.Contains("bc")) studied = studied with { Transforms = ["fold-batchnorm", "bias-correction"] };
         if (parts.Contains("cle")) studied = studied with { Transforms = ["fold-batchnorm", "cross-layer-equalization"] };
         if (parts.Contains("minmax")) studied = studied with { Activations = studied.Activations! with { Calibration = "minmax" } };
+        if (parts.Contains("entropy")) studied = studied with { Activations = studied.Activations! with { Calibration = "entropy" } };
+        if (parts.FirstOrDefault(p => p.StartsWith("pct")) is { } pct)
+            studied = studied with { Activations = studied.Activations! with { Calibration = "percentile", Percentile = double.Parse(pct[3..], System.Globalization.CultureInfo.InvariantCulture) } };
         if (parts.Contains("ada")) studied = studied with { Weights = studied.Weights! with { Algorithm = "adaround" } };
         if (parts.FirstOrDefault(p => p.StartsWith("sqnr")) is { } sqnrSpec)
         {
