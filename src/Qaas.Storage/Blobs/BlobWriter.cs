@@ -123,7 +123,11 @@ public sealed class BlobWriter : IAsyncDisposable
             await WriteAsync(buffer.AsMemory(0, n), ct);
     }
 
-    /// <summary>Commits the blob under its SHA-256. When those bytes are already stored, this copy is rolled back and the existing one is named.</summary>
+    /// <summary>
+    /// Commits the blob under its SHA-256. When those bytes are already stored, that copy is named instead and this one
+    /// discarded; the stored copy's age restarts, so the garbage collector (which spares young blobs) cannot take it
+    /// before the caller's reference to it commits.
+    /// </summary>
     public async Task<BlobInfo> CompleteAsync(CancellationToken ct = default)
     {
         ObjectDisposedException.ThrowIf(_ended, this);
@@ -135,24 +139,47 @@ public sealed class BlobWriter : IAsyncDisposable
         await _rows.DisposeAsync();
 
         var info = new BlobInfo(Convert.ToHexStringLower(_hash.GetHashAndReset()), Length);
-        await using (var name = new NpgsqlCommand("UPDATE blobs SET sha256 = @h, size_bytes = @n WHERE id = @id", _conn, _tx))
+        if (!await TryNameAsync(info, ct))
         {
-            name.Parameters.AddWithValue("h", info.Sha256);
-            name.Parameters.AddWithValue("n", info.SizeBytes);
-            name.Parameters.AddWithValue("id", _blobId);
-            try
-            {
-                await name.ExecuteNonQueryAsync(ct);
-            }
-            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
-            {
-                // Same bytes already stored (possibly by a concurrent upload that just committed): keep that one.
-                await _tx.RollbackAsync(CancellationToken.None);
-                return info;
-            }
+            // Waits for a collector deleting the stored copy; none left means this copy takes its place.
+            await using var refresh = new NpgsqlCommand("UPDATE blobs SET created_at = now() WHERE sha256 = @h", _conn, _tx);
+            refresh.Parameters.AddWithValue("h", info.Sha256);
+            if (await refresh.ExecuteNonQueryAsync(ct) > 0)
+                await DiscardAsync(ct);
+            else if (!await TryNameAsync(info, ct))
+                throw new IOException($"Blob {info.Sha256} was stored and collected concurrently while this copy was written; store it again.");
         }
         await _tx.CommitAsync(ct);
         return info;
+    }
+
+    /// <summary>Names this blob; false (the transaction intact) when a stored blob already has those bytes.</summary>
+    private async Task<bool> TryNameAsync(BlobInfo info, CancellationToken ct)
+    {
+        await _tx.SaveAsync("naming", ct);
+        await using var name = new NpgsqlCommand("UPDATE blobs SET sha256 = @h, size_bytes = @n WHERE id = @id", _conn, _tx);
+        name.Parameters.AddWithValue("h", info.Sha256);
+        name.Parameters.AddWithValue("n", info.SizeBytes);
+        name.Parameters.AddWithValue("id", _blobId);
+        try
+        {
+            await name.ExecuteNonQueryAsync(ct);
+            return true;
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            await _tx.RollbackAsync("naming", ct);
+            return false;
+        }
+    }
+
+    /// <summary>Removes this copy inside the transaction (its blob_chunks rows go by cascade).</summary>
+    private async Task DiscardAsync(CancellationToken ct)
+    {
+        await using var delete = new NpgsqlCommand("DELETE FROM blobs WHERE id = @id", _conn, _tx);
+        delete.Parameters.AddWithValue("id", _blobId);
+        await delete.ExecuteNonQueryAsync(ct);
+        await _table.DropAsync(_conn, _tx, ct);
     }
 
     private async Task WriteRowAsync(ReadOnlyMemory<byte> data, CancellationToken ct)

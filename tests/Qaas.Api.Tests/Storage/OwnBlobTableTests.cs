@@ -113,6 +113,25 @@ public sealed class OwnBlobTableTests : IAsyncLifetime
         Assert.Equal(data, await ReadAsync(_store, a.Sha256));
     }
 
+    [Theory]
+    [InlineData(100)] // blob_chunks
+    [InlineData(2 * Threshold)] // own table
+    public async Task Storing_bytes_again_restarts_the_stored_copys_age_so_the_collector_spares_it(int length)
+    {
+        // The stored copy is unreferenced and older than the collector's grace period: a caller that is about to
+        // refer to it again (a new model of the same bytes) must not lose it to the collector meanwhile.
+        var data = RandomNumberGenerator.GetBytes(length);
+        var first = await _store.PutAsync(new MemoryStream(data));
+        await TestPostgres.ScalarAsync(_cs, $"WITH u AS (UPDATE blobs SET created_at = now() - interval '2 hours' WHERE sha256 = '{first.Sha256}' RETURNING 1) SELECT count(*) FROM u");
+        var (tables, blobs) = (await OwnTablesAsync(), await TestPostgres.ScalarAsync(_cs, "SELECT count(*) FROM blobs"));
+        Assert.Equal(first, await _store.PutAsync(new MemoryStream(data)));
+        Assert.Equal(tables, await OwnTablesAsync()); // the second copy was discarded
+        Assert.Equal(blobs, await TestPostgres.ScalarAsync(_cs, "SELECT count(*) FROM blobs"));
+        await _store.CollectGarbageAsync(TimeSpan.FromHours(1));
+        Assert.Equal(length, await _store.GetSizeAsync(first.Sha256));
+        Assert.Equal(data, await ReadAsync(_store, first.Sha256));
+    }
+
     [Fact]
     public async Task Garbage_collection_drops_the_table_of_an_unreferenced_blob()
     {
