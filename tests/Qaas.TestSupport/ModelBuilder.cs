@@ -27,6 +27,14 @@ public static class ModelBuilder
         return n;
     }
 
+    /// <summary>The graph as a model of IR 8 at the given default-domain opset.</summary>
+    public static ModelProto Model(GraphProto graph, long opset = 17)
+    {
+        var model = new ModelProto { IrVersion = 8, ProducerName = "qaas-tests", ProducerVersion = "1", Graph = graph };
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = opset });
+        return model;
+    }
+
     /// <summary>y = Relu(x @ W + b) with W [4,3] and b [3] as initializers; opset 13, IR 8.</summary>
     public static ModelProto Mlp()
     {
@@ -40,8 +48,6 @@ public static class ModelBuilder
         g.Node.Add(Node("Add", "add", ["xw", "b"], ["z"]));
         g.Node.Add(Node("Relu", "relu", ["z"], ["y"]));
         g.ValueInfo.Add(Tensor("xw", F, "batch", 3));
-        var m = new ModelProto { IrVersion = 8, ProducerName = "qaas-tests", ProducerVersion = "1", Graph = g };
-        m.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 13 });
-        return m;
+        return Model(g, opset: 13);
     }
 }

@@ -161,12 +161,8 @@ public class PrefillBranchTests(ITestOutputHelper output)
         var graph = new GraphProto { Name = "relu" };
         graph.Input.Add(ModelBuilder.Tensor("x", 1, "rows", 8));
         graph.Output.Add(ModelBuilder.Tensor("y", 1, "rows", 8));
-        var relu = new NodeProto { OpType = "Relu" };
-        relu.Input.Add("x");
-        relu.Output.Add("y");
-        graph.Node.Add(relu);
-        var model = new ModelProto { IrVersion = 8, Graph = graph };
-        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 17 });
+        graph.Node.Add(ModelBuilder.Node("Relu", "relu", ["x"], ["y"]));
+        var model = ModelBuilder.Model(graph);
         QuantizedModel Run(string prefill) => Quantizers.Run(OnnxModel.FromProto(model.Clone()),
             RecipeResolver.Resolve(new Recipe { Preset = "w4-rtn", Prefill = prefill }), null, null, CancellationToken.None);
 
@@ -211,13 +207,8 @@ public class PrefillBranchTests(ITestOutputHelper output)
         graph.Input.Add(ModelBuilder.Tensor("x", 1, "rows", 64));
         graph.Output.Add(ModelBuilder.Tensor("y", 1));
         graph.Initializer.Add(Onnx.Graph.TensorData.Create<float>("w", TestData.Gaussian(64 * 32, 0.2f, seed: 1), [64, 32]));
-        var matMul = new NodeProto { OpType = "MatMul" };
-        matMul.Input.Add("x");
-        matMul.Input.Add("w");
-        matMul.Output.Add("y");
-        graph.Node.Add(matMul);
-        var model = new ModelProto { IrVersion = 8, Graph = graph };
-        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 17 });
+        graph.Node.Add(ModelBuilder.Node("MatMul", "matmul", ["x", "w"], ["y"]));
+        var model = ModelBuilder.Model(graph);
         QuantizedModel Mlp(string prefill) => Quantizers.Run(OnnxModel.FromProto(model.Clone()),
             RecipeResolver.Resolve(new Recipe { Preset = "w4-rtn", Prefill = prefill, Weights = new WeightSpec { GroupSize = 32 } }), null, null, CancellationToken.None);
         Assert.DoesNotContain(Mlp("auto").Model.Graph.Node, n => n.OpType == "If");
