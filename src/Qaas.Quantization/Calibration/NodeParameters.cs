@@ -56,7 +56,10 @@ internal sealed class NodeParameters
 
     /// <summary>Clip's (lo, hi), or null when a bound is not a constant scalar or the bounds cross.</summary>
     // Opset 6-10 keep the bounds in attributes, later opsets in optional constant inputs.
-    public (float Lo, float Hi)? ClipBounds(NodeProto node)
+    public (float Lo, float Hi)? ClipBounds(NodeProto node) => ClipBounds(node, Scalar);
+
+    /// <summary>Clip's (lo, hi) with its bound inputs read by <paramref name="scalar"/> (null: not a constant scalar).</summary>
+    public static (float Lo, float Hi)? ClipBounds(NodeProto node, Func<string, float?> scalar)
     {
         float lo = Attribute(node, "min", float.MinValue), hi = Attribute(node, "max", float.MaxValue);
         if (float.IsNaN(lo) || float.IsNaN(hi))
@@ -65,7 +68,7 @@ internal sealed class NodeParameters
         {
             if (node.Input[i].Length == 0)
                 continue;
-            if (Scalar(node.Input[i]) is not { } bound)
+            if (scalar(node.Input[i]) is not { } bound)
                 return null;
             if (i == 1) lo = bound; else hi = bound;
         }

@@ -24,7 +24,7 @@ public static class FloatWeightGuard
         {
             if (node.Input.Count < 2 || editor.FindInitializer(node.Input[1]) is not { DataType: (int)DT.Float } weight
                 || view.ProducerOf(node.Input[0]) is not { OpType: "DequantizeLinear" } dq || dq.Input.Count < 2
-                || editor.FindInitializer(dq.Input[1]) is not { } scale || scale.Dims.Aggregate(1L, (a, d) => a * d) != 1
+                || editor.FindInitializer(dq.Input[1]) is not { } scale || TensorLayout.ElementCount(scale) != 1
                 || dq.Domain.Length == 0 && opset < 13 // the axis attribute
                 || Channels(node, weight) is not { } channels)
                 continue;

@@ -169,7 +169,7 @@ public static class DepthToSpaceSinking
             ? position : null;
     }
 
-    private static bool IsScalar(TensorProto? t) => t is not null && t.Dims.Aggregate(1L, (a, d) => a * d) == 1;
+    private static bool IsScalar(TensorProto? t) => t is not null && TensorLayout.ElementCount(t) == 1;
 
     /// <summary>The constant with <paramref name="count"/> channels along <paramref name="position"/>, new channel c
     /// taking old channel <paramref name="sourceChannel"/>(c).</summary>
@@ -242,7 +242,7 @@ public static class DepthToSpaceSinking
             if (producer.OpType == "Conv")
             {
                 var weight = editor.FindInitializer(producer.Input[1])!;
-                int rows = (int)weight.Dims[0], rowLength = (int)(weight.Dims.Aggregate(1L, (x, d) => x * d) / rows);
+                int rows = (int)weight.Dims[0], rowLength = (int)(TensorLayout.ElementCount(weight)!.Value / rows);
                 var w = TensorData.Read<float>(weight, source);
                 var permuted = new float[w.Length];
                 for (int row = 0; row < rows; row++)

@@ -1,6 +1,7 @@
 using Qaas.Onnx.Graph;
 using Qaas.Onnx.Proto;
 using Qaas.Onnx.Rewrite;
+using Qaas.Quantization.Calibration;
 using Qaas.Quantization.Static;
 using DT = Qaas.Onnx.Proto.TensorProto.Types.DataType;
 
@@ -64,13 +65,9 @@ public static class HardSwishFusion
         return sixes;
     }
 
-    /// <summary>Clip with constant bounds min and max (inputs from opset 11, attributes before).</summary>
-    private static bool ClipsTo(GraphEditor editor, NodeProto clip, float min, float max, Onnx.Io.OnnxModel? source)
-    {
-        float? Bound(int input, string attribute) =>
-            clip.Input.Count > input && clip.Input[input].Length > 0
-                ? editor.FindInitializer(clip.Input[input]) is { DataType: (int)DT.Float } t && TensorData.Read<float>(t, source) is [var v] ? v : null
-                : Attributes.Find(clip, attribute)?.F;
-        return Bound(1, "min") == min && Bound(2, "max") == max;
-    }
+    /// <summary>Clip with constant bounds min and max (attributes before opset 11, inputs from then on).</summary>
+    private static bool ClipsTo(GraphEditor editor, NodeProto clip, float min, float max, Onnx.Io.OnnxModel? source) =>
+        NodeParameters.ClipBounds(clip, name =>
+            editor.FindInitializer(name) is { DataType: (int)DT.Float } t && TensorData.Read<float>(t, source) is [var v] ? v : null)
+        == (min, max);
 }
