@@ -12,7 +12,16 @@ namespace Qaas.Quantization.Calibration;
 /// </summary>
 public sealed class Histogram
 {
+    // Interleaved integer copies that Fill counts into: consecutive values go to different copies, so a run of values
+    // in one bin (the common case: activations crowd a few bins) makes four independent increment chains instead of
+    // one chain through store-to-load forwarding. They fold into the double counts whenever those are read or re-binned.
+    private const int Copies = 4;
+    // Folded before any copy can reach int.MaxValue.
+    private const long FoldAfter = 1L << 30;
+
     private readonly double[] _counts;
+    private readonly int[] _pending;
+    private long _pendingTotal;
     private readonly int[] _indexBuffer = new int[256];
 
     public Histogram(int binCount = 2048, bool absolute = false)
@@ -20,6 +29,7 @@ public sealed class Histogram
         if (binCount < 2)
             throw new ArgumentOutOfRangeException(nameof(binCount));
         _counts = new double[binCount];
+        _pending = new int[binCount * Copies];
         Absolute = absolute;
     }
 
@@ -33,7 +43,14 @@ public sealed class Histogram
     /// <summary>Exact smallest and largest raw (signed) values seen.</summary>
     public float ObservedMin { get; private set; } = float.PositiveInfinity;
     public float ObservedMax { get; private set; } = float.NegativeInfinity;
-    public ReadOnlySpan<double> Counts => _counts;
+    public ReadOnlySpan<double> Counts
+    {
+        get
+        {
+            Fold();
+            return _counts;
+        }
+    }
 
     public float BinLower(int i) => Lower + i * BinWidth;
     public float BinCenter(int i) => Lower + (i + 0.5f) * BinWidth;
@@ -63,6 +80,7 @@ public sealed class Histogram
     {
         if (IsEmpty)
             return 0f;
+        Fold();
         double target = Math.Clamp(q, 0, 1) * TotalCount, cumulative = 0;
         for (int i = 0; i < _counts.Length; i++)
         {
@@ -93,6 +111,7 @@ public sealed class Histogram
         float span = newUpper - newLower;
         if (newLower < Lower && !Absolute) newLower -= span * 0.05f;
         if (newUpper > Upper) newUpper += span * 0.05f;
+        Fold();
         double oldLower = Lower, oldWidth = BinWidth;
         double newWidth = ((double)newUpper - newLower) / BinCount;
         var old = _counts.ToArray();
@@ -149,9 +168,34 @@ public sealed class Histogram
                 float v = Absolute ? MathF.Abs(chunk[i]) : chunk[i];
                 indexes[i] = (int)Math.Clamp((v - lower) * inverse, 0f, last);
             }
-            foreach (int index in indexes[..chunk.Length])
-                _counts[index]++;
+            int k = 0;
+            var pending = _pending;
+            for (; k <= chunk.Length - Copies; k += Copies)
+            {
+                pending[indexes[k] * Copies]++;
+                pending[indexes[k + 1] * Copies + 1]++;
+                pending[indexes[k + 2] * Copies + 2]++;
+                pending[indexes[k + 3] * Copies + 3]++;
+            }
+            for (; k < chunk.Length; k++)
+                pending[indexes[k] * Copies]++;
         }
+        _pendingTotal += batch.Length;
+        if (_pendingTotal >= FoldAfter)
+            Fold();
+    }
+
+    private void Fold()
+    {
+        if (_pendingTotal == 0)
+            return;
+        for (int bin = 0; bin < _counts.Length; bin++)
+        {
+            var copies = _pending.AsSpan(bin * Copies, Copies);
+            _counts[bin] += (long)copies[0] + copies[1] + copies[2] + copies[3];
+            copies.Clear();
+        }
+        _pendingTotal = 0;
     }
 
     private void AddSkippingNaN(ReadOnlySpan<float> batch)

@@ -54,6 +54,31 @@ public class ObserverTests
     }
 
     [Fact]
+    public void HistogramCountsEveryValueInItsBin()
+    {
+        // Runs of one value (which Fill spreads over its interleaved copies), batch lengths that are no multiple of
+        // the copies or of its 256-value chunks, and counts read between batches.
+        var h = new Histogram(64);
+        var batches = new[]
+        {
+            new float[] { -1f, 3f, 0.5f },
+            Enumerable.Repeat(0.25f, 1001).Concat(Enumerable.Range(0, 517).Select(i => -1f + 4f * i / 517)).ToArray(),
+            Enumerable.Repeat(2.9f, 7).ToArray(),
+        };
+        var expected = new double[64];
+        foreach (var batch in batches)
+        {
+            h.Add(batch);
+            foreach (var v in batch)
+                expected[Math.Clamp((int)((v - h.Lower) * 64 / (h.Upper - h.Lower)), 0, 63)]++;
+            Assert.Equal(expected, h.Counts.ToArray());
+        }
+        Assert.Equal(-1f, h.Lower);
+        Assert.Equal(3f, h.Upper);
+        Assert.Equal(1001 + 517 + 10, h.TotalCount);
+    }
+
+    [Fact]
     public void PercentileIsCloseToTheSortedArrayPercentile()
     {
         var observer = new PercentileObserver(percentile: 99.9, symmetric: true);
