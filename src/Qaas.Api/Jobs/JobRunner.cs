@@ -43,11 +43,12 @@ public sealed class JobRunner(
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
         WatchCancel(jobId, cancel);
         var stageList = stages.ToList();
+        JobContext? final = null;
         try
         {
             var recipe = RecipeJson.Parse(job.Recipe);
             var reporter = new StageReporter(events, jobId, stageList.Count);
-            var final = new JobContext(job, model, recipe, work, reporter, scope.ServiceProvider) { Recovering = recovering };
+            final = new JobContext(job, model, recipe, work, reporter, scope.ServiceProvider) { Recovering = recovering };
             for (var i = 0; i < stageList.Count; i++)
             {
                 var stage = stageList[i];
@@ -73,7 +74,8 @@ public sealed class JobRunner(
         catch (Exception e)
         {
             logger.LogWarning(e, "Job {JobId} failed", jobId);
-            await FailAsync(jobId, e, CancellationToken.None);
+            var refusal = e.GetBaseException() is Qaas.Runtime.OrtException && final?.ModelPath is { } path ? OriginalModelLoad.Refusal(path) : null;
+            await FailAsync(jobId, e, refusal, CancellationToken.None);
         }
         finally
         {
@@ -130,14 +132,26 @@ public sealed class JobRunner(
     private Task FailAsync(Guid jobId, string message, CancellationToken ct) => FinishAsync(jobId, JobStatus.Failed,
         new ProblemDetails { Type = "https://qaas.dev/problems/job-failed", Title = "Job failed", Status = 500, Detail = message }, null, ct);
 
-    /// <summary>A model or dataset the recipe cannot handle is the input's problem (422); anything else is ours (500).</summary>
-    private Task FailAsync(Guid jobId, Exception e, CancellationToken ct) => e is NotSupportedException or Qaas.Onnx.Io.OnnxFormatException
-        or Qaas.Quantization.Datasets.DatasetFormatException or Qaas.Quantization.Evaluation.InputShapeException
-        ? FinishAsync(jobId, JobStatus.Failed, new ProblemDetails
-        {
-            Type = "https://qaas.dev/problems/unprocessable-model", Title = "The recipe cannot be applied to this model", Status = 422, Detail = e.Message,
-        }, null, ct)
-        : FailAsync(jobId, e.Message, ct);
+    /// <summary>
+    /// A model or dataset the recipe cannot handle, or a model ONNX Runtime refuses to load (<paramref name="refusal"/>),
+    /// is the input's problem (422); anything else is ours (500).
+    /// </summary>
+    private Task FailAsync(Guid jobId, Exception e, string? refusal, CancellationToken ct)
+    {
+        if (refusal is not null)
+            return FinishAsync(jobId, JobStatus.Failed, new ProblemDetails
+            {
+                Type = "https://qaas.dev/problems/unprocessable-model", Title = "ONNX Runtime cannot load this model", Status = 422,
+                Detail = $"ONNX Runtime refuses the uploaded model itself, before any quantization: {refusal}",
+            }, null, ct);
+        return e is NotSupportedException or Qaas.Onnx.Io.OnnxFormatException
+            or Qaas.Quantization.Datasets.DatasetFormatException or Qaas.Quantization.Evaluation.InputShapeException
+            ? FinishAsync(jobId, JobStatus.Failed, new ProblemDetails
+            {
+                Type = "https://qaas.dev/problems/unprocessable-model", Title = "The recipe cannot be applied to this model", Status = 422, Detail = e.Message,
+            }, null, ct)
+            : FailAsync(jobId, e.Message, ct);
+    }
 
     private async Task FinishAsync(Guid jobId, string status, ProblemDetails? error, Dictionary<string, object?>? metrics, CancellationToken ct)
     {

@@ -21,6 +21,8 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
             JsonException j => (400, "Malformed JSON", JsonProblem.Describe(j), null),
             BadHttpRequestException b => (b.StatusCode, "Bad request", b.Message, null),
             InvalidDataException z => (400, "Bad request", z.Message, null),
+            _ when UnstorableText(exception) => (400, "Bad request",
+                "A text in the request (a name, a recipe string, ...) holds a NUL character (U+0000), which cannot be stored; remove it.", null),
             OperationCanceledException when context.RequestAborted.IsCancellationRequested => (499, "Client closed request", "The request was aborted.", null),
             _ => (500, "Internal server error", "An unexpected error occurred; see the server log.", (IDictionary<string, string[]>?)null),
         };
@@ -31,5 +33,14 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
             ? new ProblemDetails { Status = status, Title = title, Detail = detail }
             : new ValidationProblemDetails(errors) { Status = status, Title = title, Detail = detail };
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = pd, Exception = exception });
+    }
+
+    // PostgreSQL refuses U+0000 in text (22021) and in jsonb (22P05); the error may come wrapped by EF Core.
+    private static bool UnstorableText(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+            if (e is Npgsql.PostgresException { SqlState: "22021" or "22P05" })
+                return true;
+        return false;
     }
 }

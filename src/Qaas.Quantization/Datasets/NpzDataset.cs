@@ -55,6 +55,8 @@ public sealed class NpzDataset : ICalibrationDataset
             else if (a.Header.Shape[0] != samples)
                 throw new DatasetFormatException($"array '{name}' has {a.Header.Shape[0]} samples but '{first}' has {samples}: all arrays must agree on the first axis");
         }
+        // No samples would calibrate nothing and make every comparison vacuously perfect.
+        if (samples == 0) throw new DatasetFormatException($"the arrays hold no samples: '{first}' has 0 along its first axis");
         if (samples > int.MaxValue) throw new DatasetFormatException("too many samples");
         if (_arrays.TryGetValue(LabelsArray, out var labels) && labels.Type is not (DataType.Int64 or DataType.Int32))
             throw new DatasetFormatException("array 'labels' must hold int32 or int64 class indices");

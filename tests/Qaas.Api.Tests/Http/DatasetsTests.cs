@@ -67,4 +67,17 @@ public sealed class DatasetsTests(QaasService service) : IClassFixture<QaasServi
         raw.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
         await (await client.PostAsync("/v1/datasets", raw)).ExpectProblemAsync(HttpStatusCode.BadRequest);
     }
+
+    [Fact]
+    public async Task Dataset_without_samples_is_400_and_not_stored()
+    {
+        // Zero samples would calibrate nothing and let an evaluation report a perfect, vacuous fidelity.
+        using var client = service.Client();
+        var before = (await client.GetFromJsonAsync<JsonElement>("/v1/datasets")).GetProperty("items").GetArrayLength();
+        using var form = new MultipartFormDataContent { { new ByteArrayContent(NpzWriter.Write(("x", new float[0], [0, 1, 4]))), "file", "empty.npz" } };
+        var problem = await (await client.PostAsync("/v1/datasets", form)).ExpectProblemAsync(HttpStatusCode.BadRequest);
+        Assert.Contains("no samples", problem.Str("detail"));
+        Assert.Contains("'x'", problem.Str("detail"));
+        Assert.Equal(before, (await client.GetFromJsonAsync<JsonElement>("/v1/datasets")).GetProperty("items").GetArrayLength());
+    }
 }

@@ -11,6 +11,22 @@ public sealed class JobsTests(QaasService service) : IClassFixture<QaasService>
     private async Task<string> ModelAsync(HttpClient client, int width = 4) => (await client.UploadModelAsync(TinyOnnx.Relu(width))).Str("id");
 
     [Fact]
+    public async Task Model_that_onnx_runtime_cannot_load_fails_its_job_with_a_422_naming_the_reason()
+    {
+        // Well-formed protobuf, so the upload accepts it; only ONNX Runtime knows the operator does not exist.
+        using var client = service.Client();
+        var modelId = (await client.UploadModelAsync(TinyOnnx.Unary("NoSuchOperator"))).Str("id");
+        var job = await (await client.PostJsonAsync("/v1/jobs", $$"""{"modelId":"{{modelId}}","preset":"fp16"}"""))
+            .ExpectJsonAsync(HttpStatusCode.Accepted);
+        var done = await client.WaitForJobAsync(job.Str("id"), j => j.Str("status") is "succeeded" or "failed" or "cancelled");
+        Assert.Equal("failed", done.Str("status"));
+        var error = done.GetProperty("error");
+        Assert.Equal(422, error.GetProperty("status").GetInt32());
+        Assert.Contains("NoSuchOperator", error.Str("detail"));
+        Assert.Contains("ONNX Runtime", error.Str("title"));
+    }
+
+    [Fact]
     public async Task Job_runs_to_succeeded_with_a_downloadable_report()
     {
         using var client = service.Client();

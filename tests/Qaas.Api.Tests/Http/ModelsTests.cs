@@ -34,6 +34,24 @@ public sealed class ModelsTests(QaasService service) : IClassFixture<QaasService
     }
 
     [Fact]
+    public async Task Text_with_a_nul_character_is_400_wherever_it_is_stored()
+    {
+        // PostgreSQL cannot store U+0000 in text or jsonb; the request is at fault, not the server.
+        using var client = service.Client();
+        var before = (await client.GetFromJsonAsync<JsonElement>("/v1/models")).GetProperty("items").GetArrayLength();
+        using var content = new ByteArrayContent(TinyOnnx.Relu(3));
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        var model = await (await client.PostAsync("/v1/models?name=a%00b", content)).ExpectProblemAsync(HttpStatusCode.BadRequest);
+        Assert.Contains("U+0000", model.Str("detail"));
+        Assert.Equal(before, (await client.GetFromJsonAsync<JsonElement>("/v1/models")).GetProperty("items").GetArrayLength());
+
+        await (await client.PostJsonAsync("/v1/tenants", """{"name":"a\u0000b"}""")).ExpectProblemAsync(HttpStatusCode.BadRequest);
+        var modelId = (await client.UploadModelAsync(TinyOnnx.Relu(3))).Str("id");
+        await (await client.PostJsonAsync("/v1/jobs", "{\"modelId\":\"" + modelId + "\",\"preset\":\"int8-static\",\"nodes\":{\"exclude\":{\"names\":[\"a\\u0000\"]}}}"))
+            .ExpectProblemAsync(HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
     public async Task Same_bytes_twice_make_two_models_sharing_one_blob()
     {
         using var client = service.Client();
