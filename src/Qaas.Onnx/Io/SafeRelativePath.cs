@@ -1,7 +1,7 @@
 namespace Qaas.Onnx.Io;
 
 /// <summary>Normalises relative file names from models and uploads, refusing ones that could leave their folder.</summary>
-internal static class SafeRelativePath
+public static class SafeRelativePath
 {
     public static bool IsRooted(string path) =>
         path.StartsWith('/') || path.StartsWith('\\') || Path.IsPathRooted(path)

@@ -40,6 +40,8 @@ public sealed partial class OnnxTestDataDataset : ICalibrationDataset
     {
         foreach (var e in _zip.Entries)
         {
+            if (SafeRelativePath.Normalize(e.FullName) is null)
+                throw new DatasetFormatException($"entry '{e.FullName}' is not a plain relative name (rooted, '..' or control characters)");
             var m = InputEntry().Match(e.FullName);
             if (!m.Success) continue;
             var set = int.Parse(m.Groups[1].Value);
@@ -67,6 +69,11 @@ public sealed partial class OnnxTestDataDataset : ICalibrationDataset
             throw new DatasetFormatException($"input tensors share a name ({string.Join(", ", names)})");
         _names = names;
         Description = new DatasetDescription("onnx-test-data", _sets.Count, arrays, HasLabels: false);
+        // Every sample is read once here, so that one whose tensors disagree with the first is refused at upload
+        // rather than failing a job later; ReadSamples checks the same.
+        foreach (var _ in ReadSamples())
+        {
+        }
     }
 
     static (string Name, DataType Type, long[] Shape, byte[] Data) ReadTensor(ZipArchiveEntry entry, int position)
@@ -78,7 +85,16 @@ public sealed partial class OnnxTestDataDataset : ICalibrationDataset
             var type = (DataType)t.DataType;
             ElementTypes.SizeOf(type); // rejects types datasets cannot carry
             var name = string.IsNullOrEmpty(t.Name) ? $"input_{position}" : t.Name;
-            return (name, type, [.. t.Dims], TensorBytes.ReadRaw(t));
+            long[] shape = [.. t.Dims];
+            if (shape.Any(d => d < 0))
+                throw new DatasetFormatException($"{entry.FullName}: shape [{string.Join(",", shape)}] has a negative dimension");
+            var data = TensorBytes.ReadRaw(t);
+            long expected;
+            try { expected = checked(shape.Aggregate(1L, (a, d) => a * d) * ElementTypes.SizeOf(type)); }
+            catch (OverflowException) { expected = -1; }
+            if (expected != data.Length)
+                throw new DatasetFormatException($"{entry.FullName}: holds {data.Length} data bytes, its shape [{string.Join(",", shape)}] needs {(expected < 0 ? "more than a file can hold" : expected.ToString())}");
+            return (name, type, shape, data);
         }
         catch (Exception e) when (e is InvalidProtocolBufferException or OnnxFormatException or InvalidOperationException or NotSupportedException or InvalidDataException)
         {
@@ -98,6 +114,8 @@ public sealed partial class OnnxTestDataDataset : ICalibrationDataset
                 var expected = Description.Arrays[i];
                 if (name != _names[i] || ElementTypes.Name(type) != expected.DType)
                     throw new DatasetFormatException($"test_data_set_{set}/input_{k}.pb is '{name}' ({ElementTypes.Name(type)}), expected '{_names[i]}' ({expected.DType})");
+                if (!shape.SequenceEqual(expected.Shape.Skip(1)))
+                    throw new DatasetFormatException($"test_data_set_{set}/input_{k}.pb has shape [{string.Join(",", shape)}] but test_data_set_{_sets.Keys.First()} has [{string.Join(",", expected.Shape.Skip(1))}]: every sample needs the same shapes");
                 sample[name] = new SampleTensor(type, shape, data);
                 i++;
             }

@@ -68,6 +68,53 @@ public class DatasetFilesTests
         Assert.Equal([1f, 2f, 3f], second.ToArray<float>());
     }
 
+    [Fact]
+    public void Onnx_test_data_whose_tensors_do_not_add_up_is_refused_at_open()
+    {
+        using var dir = new TempFolder();
+        string Zip(string file, params (string Entry, Qaas.Onnx.Proto.TensorProto Tensor)[] entries)
+        {
+            using (var zip = new ZipArchive(File.Create(dir.File(file)), ZipArchiveMode.Create))
+                foreach (var (entry, tensor) in entries)
+                {
+                    using var s = zip.CreateEntry(entry).Open();
+                    tensor.WriteTo(s);
+                }
+            return dir.File(file);
+        }
+        Qaas.Onnx.Proto.TensorProto WithDims(long[] dims)
+        {
+            var t = TensorData.Create<float>("x", [1, 2, 3, 4], [4]);
+            t.Dims.Clear();
+            t.Dims.AddRange(dims);
+            return t;
+        }
+        var cases = new (string Path, string Reason)[]
+        {
+            (Zip("huge.zip", ("test_data_set_0/input_0.pb", WithDims([10_000_000_000, 10_000_000_000]))), "more than a file can hold"),
+            (Zip("negative.zip", ("test_data_set_0/input_0.pb", WithDims([-1, 4]))), "negative dimension"),
+            (Zip("short.zip", ("test_data_set_0/input_0.pb", WithDims([2, 4]))), "needs 32"),
+            (Zip("ragged.zip", ("test_data_set_0/input_0.pb", TensorData.Create<float>("x", [1, 2, 3, 4], [4])),
+                ("test_data_set_1/input_0.pb", TensorData.Create<float>("x", [1, 2], [2]))), "same shapes"),
+            (Zip("escape.zip", ("../test_data_set_0/input_0.pb", TensorData.Create<float>("x", [1], [1]))), "relative"),
+        };
+        foreach (var (path, reason) in cases)
+        {
+            var e = Assert.Throws<DatasetFormatException>(() => DatasetFiles.Open(path).Dispose());
+            Assert.Contains(reason, e.Message);
+        }
+    }
+
+    [Fact]
+    public void Npz_shape_too_large_for_any_file_is_refused()
+    {
+        using var dir = new TempFolder();
+        // The header claims 2^62 x 4 floats over 16 data bytes: the byte count overflows a long.
+        File.WriteAllBytes(dir.File("o.npz"), NpzWriter.Write(("x", new float[4], [4611686018427387904, 4])));
+        var e = Assert.Throws<DatasetFormatException>(() => DatasetFiles.Open(dir.File("o.npz")).Dispose());
+        Assert.Contains("more bytes than a file can", e.Message);
+    }
+
     sealed class DescriptionComparer : IEqualityComparer<DatasetDescription>
     {
         public bool Equals(DatasetDescription? a, DatasetDescription? b) =>
