@@ -39,7 +39,9 @@ public static class JobEventsEndpoints
                 ended |= e.Type == "status" && IsFinal(e.Payload);
             }
             if (batch.Count > 0) { await http.Response.Body.FlushAsync(ct); quietSince = DateTime.UtcNow; }
-            if (ended) return;
+            // A job that had ended when the stream opened has nothing more to say once its events are out (a client
+            // resuming after the final status would otherwise wait forever).
+            if (ended || batch.Count == 0 && JobStatus.IsEnded(job.Status)) return;
             if (batch.Count == 500) continue;
             if (DateTime.UtcNow - quietSince > Heartbeat)
             {

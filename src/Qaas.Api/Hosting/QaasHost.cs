@@ -113,9 +113,10 @@ public static class QaasHost
             await MigrationRunner.ApplyAsync(dataSource, bootLog, ct);
         await BootstrapApiKey.EnsureAsync(app.Services, config, bootLog, ct);
 
+        // Outermost, so that it counts the status the exception handler and status-code pages finally send.
+        app.UseRequestCounting();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.UseRequestCounting();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseSwagger();

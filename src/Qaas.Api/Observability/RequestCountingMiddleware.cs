@@ -7,10 +7,12 @@ public static class RequestCountingMiddleware
         var counter = app.ApplicationServices.GetRequiredService<RequestCounter>(); // a singleton: resolved once, not per request
         return app.Use(async (http, next) =>
         {
+            // Routing has already matched (it wraps the whole pipeline); read the route now, because the exception
+            // handler clears the endpoint before it writes its problem.
+            var route = (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "unmatched";
             try { await next(http); }
             finally
             {
-                var route = (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "unmatched";
                 counter.Add(http.Request.Method, route, http.Response.StatusCode);
             }
         });

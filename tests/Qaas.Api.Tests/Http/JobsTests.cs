@@ -77,6 +77,10 @@ public sealed class JobsTests(QaasService service) : IClassFixture<QaasService>
         Assert.Contains(events, e => e.Type == "log");
         var resumed = await ReadEventsAsync(client, job.Str("id"), events[^3].Id);
         Assert.Equal(events[^2..].Select(e => e.Id), resumed.Select(e => e.Id));
+        // Resuming after the final status ends the stream at once, empty.
+        var afterEnd = ReadEventsAsync(client, job.Str("id"), events[^1].Id);
+        Assert.Same(afterEnd, await Task.WhenAny(afterEnd, Task.Delay(TimeSpan.FromSeconds(10))));
+        Assert.Empty(await afterEnd);
 
         var list = await client.GetFromJsonAsync<JsonElement>($"/v1/jobs?status=succeeded&modelId={modelId}");
         Assert.Contains(list.GetProperty("items").EnumerateArray(), j => j.Str("id") == job.Str("id"));
@@ -181,7 +185,13 @@ public sealed class JobsTests(QaasService service) : IClassFixture<QaasService>
         Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/health/live")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/health/ready")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/swagger/index.html")).StatusCode);
+        // A request the exception handler answers (an unreadable dataset: 400) is counted with the status it got.
+        using var garbage = new ByteArrayContent("not a dataset"u8.ToArray());
+        garbage.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        await (await client.PostAsync("/v1/datasets", garbage)).ExpectProblemAsync(HttpStatusCode.BadRequest);
         var metrics = await anonymous.GetStringAsync("/metrics");
+        Assert.Matches("qaas_http_requests_total\\{method=\"POST\",route=\"/v1/datasets/?\",status=\"400\"\\} [1-9]", metrics);
+        Assert.DoesNotMatch("method=\"POST\",route=\"/v1/datasets/?\",status=\"200\"", metrics);
         Assert.Contains("qaas_queue_depth ", metrics);
         Assert.Contains("qaas_jobs{status=\"succeeded\"}", metrics);
         Assert.Contains("qaas_http_requests_total{method=\"GET\",route=\"/v1/presets\",status=\"200\"}", metrics);
