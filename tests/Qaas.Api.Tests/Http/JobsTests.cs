@@ -92,6 +92,33 @@ public sealed class JobsTests(QaasService service) : IClassFixture<QaasService>
     }
 
     [Fact]
+    public async Task Progress_reported_out_of_order_from_many_threads_is_written_in_order_and_never_backwards()
+    {
+        using var client = service.Client();
+        var job = await (await client.PostJsonAsync("/v1/jobs", $$"""{"modelId":"{{await ModelAsync(client, 13)}}","preset":"fp16"}"""))
+            .ExpectJsonAsync(HttpStatusCode.Accepted);
+        var id = Guid.Parse(job.Str("id"));
+        await client.WaitForJobAsync(job.Str("id"), j => j.Str("status") is "succeeded" or "failed");
+
+        await using var db = Npgsql.NpgsqlDataSource.Create(service.ConnectionString);
+        var reporter = new Qaas.Api.Jobs.StageReporter(new Qaas.Api.Jobs.JobEventWriter(db), id, stageCount: 1);
+        reporter.Enter("probe", 0);
+        // As a stage's IProgress does: reports from several threads at once, in waves that mostly rise but overlap.
+        for (var wave = 0; wave < 20; wave++)
+            await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Task.Run(() => reporter.ProgressAsync((wave * 5 + i * 3 - 6) / 100.0))));
+        var written = new List<double>();
+        await using (var cmd = db.CreateCommand("SELECT (payload->>'progress')::float8 FROM job_events WHERE job_id = @j AND type = 'progress' AND payload->>'stage' = 'probe' ORDER BY id"))
+        {
+            cmd.Parameters.AddWithValue("j", id);
+            await using var r = await cmd.ExecuteReaderAsync();
+            while (await r.ReadAsync()) written.Add(r.GetDouble(0));
+        }
+        Assert.True(written.Count >= 10, $"{written.Count} progress events");
+        Assert.Equal(written.Order(), written);
+        Assert.Equal(written.Distinct(), written);
+    }
+
+    [Fact]
     public async Task Failing_stage_ends_the_job_failed_with_a_problem_and_the_worker_keeps_going()
     {
         using var client = service.Client();
