@@ -22,7 +22,8 @@ public static class JobRecipe
         catch (RecipeValidationException e)
         {
             var errors = e.Errors.ToDictionary(kv => NormalizeField(kv.Key, hasRecipe), kv => kv.Value);
-            throw new ApiProblemException(400, e.Message, errors, "Validation failed");
+            var detail = string.Join("; ", errors.Select(kv => $"{kv.Key}: {string.Join(", ", kv.Value)}"));
+            throw new ApiProblemException(400, detail, errors, "Validation failed");
         }
     }
 

@@ -166,6 +166,11 @@ public sealed class JobsTests(QaasService service) : IClassFixture<QaasService>
             .ExpectProblemAsync(HttpStatusCode.BadRequest);
         Assert.Contains("preset", both.Str("detail"));
 
+        var unknownPreset = await (await client.PostJsonAsync("/v1/jobs", $$"""{"modelId":"{{modelId}}","preset":"int9"}"""))
+            .ExpectProblemAsync(HttpStatusCode.BadRequest);
+        Assert.True(unknownPreset.GetProperty("errors").TryGetProperty("preset", out _), unknownPreset.ToString());
+        Assert.StartsWith("preset: unknown preset 'int9'", unknownPreset.Str("detail"));
+
         var badValue = await (await client.PostJsonAsync("/v1/jobs", $$$$"""{"modelId":"{{{{modelId}}}}","recipe":{"weights":{"type":"int9"}}}"""))
             .ExpectProblemAsync(HttpStatusCode.BadRequest);
         Assert.True(badValue.GetProperty("errors").TryGetProperty("recipe.weights.type", out _));
