@@ -64,7 +64,7 @@ public static class JobsEndpoints
             var field = JsonProblem.FieldOf(e);
             if (e.Message.Contains("could not be mapped", StringComparison.Ordinal))
                 throw ApiProblemException.Field(field, "is not a field of a job request.");
-            throw new ApiProblemException(400, JsonProblem.Describe(e), title: "Malformed JSON");
+            throw new ApiProblemException(400, JsonProblem.Describe(e, typeof(JobRequest)), title: "Malformed JSON");
         }
 
         var modelId = req.ModelId ?? throw ApiProblemException.Field("modelId", "is required.");

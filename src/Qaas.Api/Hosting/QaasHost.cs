@@ -90,7 +90,7 @@ public static class QaasHost
         s.AddSingleton<PoolLiveness>();
         s.AddHostedService<BlobGarbageCollector>();
 
-        s.AddProblemDetails();
+        s.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.StatusDetails.Fill);
         s.AddExceptionHandler<ProblemExceptionHandler>();
         s.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);

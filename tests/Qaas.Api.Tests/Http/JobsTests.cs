@@ -153,6 +153,26 @@ public sealed class JobsTests(QaasService service) : IClassFixture<QaasService>
     }
 
     [Fact]
+    public async Task Errors_the_framework_writes_carry_a_detail_in_client_terms()
+    {
+        using var client = service.Client();
+        async Task<string> Detail(HttpResponseMessage response, HttpStatusCode status)
+        {
+            var detail = (await response.ExpectProblemAsync(status)).Str("detail");
+            Assert.False(string.IsNullOrWhiteSpace(detail), $"{status} without a detail");
+            Assert.DoesNotContain("System.", detail);
+            return detail;
+        }
+        Assert.Contains("no such resource", await Detail(await client.GetAsync("/v1/models/not-a-uuid"), HttpStatusCode.NotFound));
+        await Detail(await client.GetAsync("/v1/models?limit=abc"), HttpStatusCode.BadRequest);
+        using var text = new StringContent("{}", System.Text.Encoding.UTF8, "text/plain");
+        Assert.Contains("text/plain", await Detail(await client.PostAsync("/v1/jobs", text), HttpStatusCode.UnsupportedMediaType));
+        Assert.Contains("a UUID", await Detail(await client.PostJsonAsync("/v1/jobs", """{"modelId":"not-a-uuid","preset":"fp16"}"""), HttpStatusCode.BadRequest));
+        Assert.Contains("an integer", await Detail(await client.PostJsonAsync("/v1/jobs", """{"modelId":null,"preset":"fp16","priority":99999999999}"""), HttpStatusCode.BadRequest));
+        Assert.Contains("JSON object", await Detail(await client.PostJsonAsync("/v1/jobs", "[]"), HttpStatusCode.BadRequest));
+    }
+
+    [Fact]
     public async Task Invalid_job_requests_are_400_naming_the_field()
     {
         using var client = service.Client();
