@@ -19,6 +19,8 @@ if [ "$for_tests" = 1 ]; then
   # Calibration images of rendered text for the OCR models (tests call /usr/bin/convert by path).
   [ -x /usr/bin/convert ] || missing+=(imagemagick)
   [ -d /usr/share/fonts/truetype/dejavu ] || missing+=(fonts-dejavu-core)
+  # The report.html tests drive Debian's browser through Playwright (its own browser download does not work here).
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
 fi
 if [ ${#missing[@]} -gt 0 ]; then
   log "installing with apt: ${missing[*]}"

@@ -46,7 +46,7 @@ public sealed class JobRunner(
         JobContext? final = null;
         try
         {
-            var recipe = RecipeJson.Parse(job.Recipe);
+            var recipe = PoolProvider.Apply(RecipeJson.Parse(job.Recipe), job.Pool);
             var reporter = new StageReporter(events, jobId, stageList.Count);
             final = new JobContext(job, model, recipe, work, reporter, scope.ServiceProvider) { Recovering = recovering };
             for (var i = 0; i < stageList.Count; i++)

@@ -35,6 +35,14 @@ public sealed class QaasClient(HttpClient http)
         return ToJob(await ReadJsonAsync(response, ct));
     }
 
+    /// <summary>DELETE of a resource this client created (e.g. "/v1/models/{id}"); a 404 counts as done.</summary>
+    public async Task DeleteAsync(string path, CancellationToken ct)
+    {
+        using var response = await http.DeleteAsync(path, ct);
+        if (!response.IsSuccessStatusCode && response.StatusCode != System.Net.HttpStatusCode.NotFound)
+            await ReadJsonAsync(response, ct);
+    }
+
     public async Task<Job> GetJobAsync(string id, CancellationToken ct) => ToJob(await GetJsonAsync($"/v1/jobs/{Escape(id)}", ct));
 
     public async Task<Job> CancelJobAsync(string id, CancellationToken ct)

@@ -34,14 +34,33 @@ public static class QuantizeCommand
         if (shapes is not null) request["inputShapes"] = shapes;
         if (a.Single("pool") is { } pool) request["pool"] = pool;
 
-        var model = await c.Client.UploadModelAsync(modelPath, ct);
-        request["modelId"] = model.GetProperty("id").GetString();
-        if (!c.Json) c.Out.WriteLine($"Uploaded model {model.GetProperty("id").GetString()}");
-        foreach (var (option, field) in new[] { ("calibration", "calibrationDatasetId"), ("evaluation", "evaluationDatasetId") })
-            if (a.Single(option) is { } datasetPath)
-                request[field] = (await c.Client.UploadDatasetAsync(datasetPath, ct)).GetProperty("id").GetString();
-
-        var job = await c.Client.SubmitJobAsync(request, ct);
+        // What this command uploads is removed again if the job is refused (an unknown preset, a dataset that does not
+        // fit the model): a failed command leaves nothing behind.
+        var uploaded = new List<string>();
+        Client.Job job;
+        try
+        {
+            var model = await c.Client.UploadModelAsync(modelPath, ct);
+            var modelId = model.GetProperty("id").GetString();
+            uploaded.Add($"/v1/models/{modelId}");
+            request["modelId"] = modelId;
+            if (!c.Json) c.Out.WriteLine($"Uploaded model {modelId}");
+            foreach (var (option, field) in new[] { ("calibration", "calibrationDatasetId"), ("evaluation", "evaluationDatasetId") })
+                if (a.Single(option) is { } datasetPath)
+                {
+                    var datasetId = (await c.Client.UploadDatasetAsync(datasetPath, ct)).GetProperty("id").GetString();
+                    uploaded.Add($"/v1/datasets/{datasetId}");
+                    request[field] = datasetId;
+                }
+            job = await c.Client.SubmitJobAsync(request, ct);
+        }
+        catch (Client.ApiException)
+        {
+            foreach (var path in Enumerable.Reverse(uploaded))
+                await c.Client.DeleteAsync(path, CancellationToken.None);
+            if (uploaded.Count > 0 && !c.Json) c.Out.WriteLine($"Removed what this command uploaded ({uploaded.Count} item(s)).");
+            throw;
+        }
         if (!a.Flag("wait"))
         {
             c.Out.WriteLine(c.Json ? job.Raw.ToString() : $"Submitted job {job.Id} ({job.Status})");

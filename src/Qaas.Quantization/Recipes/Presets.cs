@@ -3,7 +3,8 @@ namespace Qaas.Quantization.Recipes;
 /// <summary>Named recipes. Each is a complete recipe; a user's recipe fields override the preset's.</summary>
 public static class Presets
 {
-    static readonly EvaluationSpec DefaultEvaluation = new() { Latency = true, Repeats = 20, Threads = 1, ExecutionProvider = "cpu" };
+    // No execution provider: a job runs on its worker pool's (CUDA on the gpu pool, the CPU elsewhere).
+    static readonly EvaluationSpec DefaultEvaluation = new() { Latency = true, Repeats = 20, Threads = 1 };
     // Every op ONNX Runtime fuses into an integer kernel, so that consecutive quantized ops share one Q/DQ pair.
     static readonly NodeSelection DefaultNodes = new() { Include = new NodeFilter { OpTypes = Static.QdqOps.All } };
 

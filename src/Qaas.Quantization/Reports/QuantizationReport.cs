@@ -14,7 +14,8 @@ public sealed record QuantizationReport
     public List<string> Warnings { get; init; } = [];
     public List<StageTiming> Stages { get; init; } = [];
     public Verdict? Verdict { get; init; }
-    public required string Recipe { get; init; }
+    /// <summary>The resolved recipe the job ran, as a JSON object.</summary>
+    public required System.Text.Json.JsonElement Recipe { get; init; }
 }
 
 public sealed record ModelStats(long SizeBytes, long ParameterCount, IReadOnlyDictionary<string, int> OpCounts);

@@ -1,4 +1,5 @@
 using Google.Protobuf;
+using Qaas.Onnx.Graph;
 using Qaas.Onnx.Io;
 using Qaas.Onnx.Proto;
 using Qaas.Quantization.Evaluation;
@@ -51,16 +52,22 @@ public static class SensitivityFallback
         QuantizedModel QuantizeKeeping(IEnumerable<string> keep) => StaticQdqQuantizer.Quantize(model, recipe, calibration, null,
             cancellationToken, new StaticQdqOptions(keep.ToHashSet(StringComparer.Ordinal), ranges, means, absMax, rounded));
 
+        // Every candidate checked, as a point of the report's search section: weights against fp32's, lowest SQNR.
+        var tried = new List<SearchPoint>();
+        double fp32Bytes = Math.Max(1, WeightBytes(model.Proto));
         (bool Held, double Sqnr) Check(QuantizedModel q)
         {
             using var candidate = Open(q.Model);
             var fidelity = FidelityEvaluator.Evaluate(reference, candidate, calibration, cancellationToken: cancellationToken);
-            return (limits.HeldBy(fidelity), fidelity.Values.Select(o => o.SqnrDb).DefaultIfEmpty(FidelityEvaluator.SqnrCeilingDb).Min());
+            var sqnr = fidelity.Values.Select(o => o.SqnrDb).DefaultIfEmpty(FidelityEvaluator.SqnrCeilingDb).Min();
+            tried.Add(new SearchPoint(Math.Round(WeightBytes(q.Model) / fp32Bytes, 4), null, Math.Round(sqnr, 2)));
+            return (limits.HeldBy(fidelity), sqnr);
         }
 
         var (fullHeld, before) = Check(full);
         if (fullHeld)
-            return Done(new FallbackResult(full, [], new Dictionary<string, double>(), before, before, true), progress);
+            return Done(new FallbackResult(full with { Search = ParetoFront.Of(tried, tried[0]) }, [], new Dictionary<string, double>(),
+                before, before, true), progress);
 
         var names = full.Nodes.Select(n => n.Name).ToList();
         var sensitivity = MeasureSensitivity(model, calibration, names, QuantizeKeeping, Open, reference, options, progress, cancellationToken);
@@ -70,13 +77,13 @@ public static class SensitivityFallback
         // (measured: 4 kept can be worse than 3), so bisection over batches would skip passing points.
         int maxKeep = (int)Math.Floor(options.MaxFloatShare * names.Count);
         (QuantizedModel Model, bool Held, double Sqnr) best = (full, false, before);
-        int passing = -1, bestK = 0;
+        int passing = -1, bestK = 0, bestPoint = 0;
         for (int k = 1; k <= maxKeep && passing < 0; k++)
         {
             var q = QuantizeKeeping(order.Take(k));
             var (held, sqnr) = Check(q);
             if (held) passing = k;
-            if (held || sqnr > best.Sqnr) { best = (q, held, sqnr); bestK = k; }
+            if (held || sqnr > best.Sqnr) { best = (q, held, sqnr); bestK = k; bestPoint = tried.Count - 1; }
             progress?.Report(0.8 + 0.2 * k / Math.Max(1, maxKeep));
         }
 
@@ -89,14 +96,23 @@ public static class SensitivityFallback
             ? n with { Type = "fp32", Bits = 32, Sensitivity = sensitivity[n.Name] }
             : n with { Sensitivity = sensitivity[n.Name] }).ToList();
         var warnings = chosenModel.Warnings.ToList();
+        // The search sees the calibration samples; the report's metrics come from the evaluation data.
         warnings.Add(met
-            ? $"Acceptance limits ({limits}) failed fully quantized (lowest output SQNR {before:F1} dB); kept {kept.Count} of " +
-              $"{names.Count} most sensitive nodes in fp32 to meet them ({after:F1} dB): {string.Join(", ", kept)}."
-            : $"Acceptance limits ({limits}) could not be met: lowest output SQNR {before:F1} dB fully quantized, {after:F1} dB " +
-              $"with the {kept.Count} most sensitive of {names.Count} nodes in fp32 (the most allowed): {string.Join(", ", kept)}.");
-        var result = new FallbackResult(chosenModel with { Nodes = nodes, Warnings = warnings }, kept, sensitivity, before, after, met);
+            ? $"Acceptance limits ({limits}) failed fully quantized (lowest output SQNR {before:F1} dB on the calibration samples); kept " +
+              $"{kept.Count} of {names.Count} most sensitive nodes in fp32 to meet them there ({after:F1} dB): {string.Join(", ", kept)}."
+            : $"Acceptance limits ({limits}) could not be met: lowest output SQNR on the calibration samples {before:F1} dB fully " +
+              $"quantized, {after:F1} dB with the {kept.Count} most sensitive of {names.Count} nodes in fp32 (the most allowed): {string.Join(", ", kept)}.");
+        var search = ParetoFront.Of(tried, tried[bestPoint]);
+        var result = new FallbackResult(chosenModel with { Nodes = nodes, Warnings = warnings, Search = search }, kept, sensitivity, before, after, met);
         return Done(result, progress);
     }
+
+    // Bytes of the main graph's constants as stored (int8 weights, fp32 where kept, scales and zero points): its
+    // initializers and its Constant nodes' values (the quantizer promotes the latter; an export may hold weights there).
+    private static long WeightBytes(ModelProto model) =>
+        model.Graph.Initializer.Concat(model.Graph.Node.Where(n => n.OpType == "Constant" && n.Domain is "" or "ai.onnx")
+                .SelectMany(n => n.Attribute.Where(a => a.Name == "value").Select(a => a.T)))
+            .Sum(t => TensorLayout.ByteSize(t) ?? 0);
 
     /// <summary>The pipeline entry: <see cref="Search"/>'s model.</summary>
     public static QuantizedModel Quantize(OnnxModel model, Recipe recipe, SampleFeed calibration,

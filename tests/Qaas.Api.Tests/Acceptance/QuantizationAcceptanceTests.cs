@@ -147,10 +147,22 @@ public sealed class QuantizationAcceptanceTests(QaasService service, ITestOutput
         output.WriteLine($"minSqnrDb {minSqnrDb}: IoU {iou.IoU:F4}; job metrics {done.GetProperty("metrics")}");
         Assert.True(iou.IoU >= minIoU, $"IoU of maps thresholded at 0.3: {iou.IoU:F4}");
         var floatConvs = OnnxModel.Load(new MemoryStream(quantized)).Proto.Graph.Node.Count(n => n.OpType == "Conv" && !n.Input[1].EndsWith("_dequantized", StringComparison.Ordinal));
+        var hasSearch = JsonDocument.Parse(await client.GetStringAsync($"/v1/jobs/{done.Str("id")}/artifacts/report.json")).RootElement
+            .TryGetProperty("search", out var search) && search.ValueKind != JsonValueKind.Null;
         if (minSqnrDb is null)
+        {
             Assert.Equal(0, floatConvs);
+            Assert.False(hasSearch, "nothing was searched");
+        }
         else
+        {
             Assert.InRange(floatConvs, 1, 16);
+            // The search section: the fully quantized model and one candidate per extra fp32 Conv, the chosen one on the front.
+            Assert.True(search.GetProperty("candidatesTried").GetInt32() >= 2, search.ToString());
+            Assert.True(search.GetProperty("chosen").GetProperty("minSqnrDb").GetDouble() >= minSqnrDb, search.ToString());
+            static (double, double) Point(JsonElement p) => (p.GetProperty("sizeRatio").GetDouble(), p.GetProperty("minSqnrDb").GetDouble());
+            Assert.Contains(Point(search.GetProperty("chosen")), search.GetProperty("paretoFront").EnumerateArray().Select(Point));
+        }
     }
 
     [Fact]
@@ -330,6 +342,16 @@ public sealed class QuantizationAcceptanceTests(QaasService service, ITestOutput
                 var refusal = KnownRefusals.GetValueOrDefault((preset, name));
                 if (refusal is null && done.Str("status") != "succeeded")
                     failures.Add($"{preset} on {name}: {done.GetProperty("error")}");
+                if (done.Str("status") == "succeeded")
+                {
+                    // Each fact once: the stage and the quantizer must not both warn about synthetic calibration data
+                    // or a simulated format.
+                    var warnings = JsonDocument.Parse(await client.GetStringAsync($"/v1/jobs/{done.Str("id")}/artifacts/report.json"))
+                        .RootElement.GetProperty("warnings").EnumerateArray().Select(w => w.GetString()!).ToList();
+                    if (warnings.Count(w => w.Contains("calibration", StringComparison.OrdinalIgnoreCase) && w.Contains("synthe", StringComparison.OrdinalIgnoreCase)) > 1
+                        || warnings.Count(w => w.Contains("simulated", StringComparison.OrdinalIgnoreCase)) > 1)
+                        failures.Add($"{preset} on {name} repeats a warning: {string.Join(" | ", warnings)}");
+                }
                 if (refusal is not null && !(done.Str("status") == "failed"
                     && done.GetProperty("error").GetProperty("status").GetInt32() == 422
                     && done.GetProperty("error").Str("detail").Contains(refusal, StringComparison.Ordinal)))

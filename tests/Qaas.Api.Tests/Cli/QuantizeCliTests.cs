@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text.Json;
 using Qaas.Api.Tests.Infrastructure;
 
@@ -18,7 +19,10 @@ public sealed class QuantizeCliTests(QaasService service) : IClassFixture<QaasSe
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Equal(["model.onnx", "report.html", "report.json"], Directory.GetFiles(outDir).Select(f => Path.GetFileName(f)).Order().ToArray());
         var report = JsonDocument.Parse(await File.ReadAllBytesAsync(Path.Combine(outDir, "report.json"))).RootElement;
-        Assert.True(report.GetProperty("compressionRatio").GetDouble() > 0);
+        // Original bytes over the downloaded model's: int8 Conv weights make it well over 1.5 (the gate above held).
+        var ratio = (double)new FileInfo(RepositoryPaths.PpOcrCls).Length / new FileInfo(Path.Combine(outDir, "model.onnx")).Length;
+        Assert.Equal(Math.Round(ratio, 4), report.GetProperty("compressionRatio").GetDouble(), 3);
+        Assert.True(ratio > 1.5, $"ratio {ratio}");
         Assert.Contains("minCosine", r.Out);
         Assert.Contains("succeeded", r.Out); // the final status event was printed as a progress line
 
@@ -57,10 +61,15 @@ public sealed class QuantizeCliTests(QaasService service) : IClassFixture<QaasSe
     [Fact]
     public async Task An_unknown_preset_exits_3_with_the_server_detail()
     {
+        using var client = service.Client();
+        async Task<int> ModelCount() => (await client.GetFromJsonAsync<JsonElement>("/v1/models?limit=500")).GetProperty("items").GetArrayLength();
+        var before = await ModelCount();
         var r = await CliRunner.RunAsync(service, "quantize", ConvModel, "--preset", "no-such-preset", "--wait");
         Assert.True(r.ExitCode == 3, r.ToString());
         Assert.Contains("400", r.Err);
         Assert.Contains("preset", r.Err);
+        // The refused job leaves no uploaded model behind.
+        Assert.Equal(before, await ModelCount());
     }
 
     [Fact]

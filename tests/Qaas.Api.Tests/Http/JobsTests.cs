@@ -51,10 +51,14 @@ public sealed class JobsTests(QaasService service) : IClassFixture<QaasService>
         var report = JsonDocument.Parse(bytes).RootElement;
         Assert.Equal(1, report.GetProperty("original").GetProperty("opCounts").GetProperty("Relu").GetInt32());
         Assert.Equal(["load", "analyze", "quantize", "evaluate"], report.GetProperty("stages").EnumerateArray().Select(s => s.Str("stage")).ToArray());
+        Assert.Equal("int8-static", report.GetProperty("recipe").Str("preset")); // the recipe as an object, not a string
         // A Relu-only model has nothing int8-static quantizes: the report says so, and the fidelity is exact.
         Assert.Contains(report.GetProperty("warnings").EnumerateArray(), w => w.GetString()!.Contains("synthesized"));
         Assert.True(report.GetProperty("outputs").GetProperty("y").GetProperty("cosine").GetDouble() > 0.9999);
-        Assert.True(done.GetProperty("metrics").GetProperty("compressionRatio").GetDouble() > 0);
+        // Nothing was quantized: the ratio is the uploaded bytes over the artifact's, close to 1.
+        var modelArtifact = artifacts.Single(a => a.Str("name") == "model.onnx");
+        Assert.Equal(Math.Round((double)TinyOnnx.Relu(4).Length / modelArtifact.GetProperty("sizeBytes").GetInt64(), 4),
+            done.GetProperty("metrics").GetProperty("compressionRatio").GetDouble(), 4);
 
         using var rangeRequest = new HttpRequestMessage(HttpMethod.Get, artifact.Str("url"));
         rangeRequest.Headers.Range = new RangeHeaderValue(5, 14);

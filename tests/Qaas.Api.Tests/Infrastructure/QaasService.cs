@@ -76,3 +76,9 @@ public sealed class SlowJobService : QaasService
 {
     protected override IEnumerable<string> ExtraArgs => ["--Qaas:Testing:StageDelay=00:00:20"];
 }
+
+/// <summary>Service whose worker serves the gpu pool (on this machine without CUDA, so its sessions fall back to the CPU).</summary>
+public sealed class GpuPoolService : QaasService
+{
+    protected override IEnumerable<string> ExtraArgs => ["--pool=gpu"];
+}

@@ -29,6 +29,6 @@ internal static class SampleReports
         Warnings = ["calibration data was synthetic", "<img src=x onerror=alert(1)>"],
         Stages = [new StageTiming("quantize", 1.25)],
         Verdict = new Verdict(false, [new VerdictCheck("minSqnrDb", 35, 31.5, false), new VerdictCheck("minCosine", 0.999, 0.9991, true)]),
-        Recipe = "{\"preset\":\"int8-static\"}",
+        Recipe = System.Text.Json.JsonDocument.Parse("{\"preset\":\"int8-static\"}").RootElement.Clone(),
     };
 }

@@ -50,6 +50,16 @@ public class SensitivityFallbackTests(ITestOutputHelper output)
         var kept = result.Model.Model.Graph.Node.First(n => n.Name == result.KeptFloat[0]);
         Assert.Equal((int)Onnx.Proto.TensorProto.Types.DataType.Float, initializers[kept.Input[1]].DataType);
 
+        // The report's search section: the fully quantized model, then one candidate per extra fp32 Conv until one passed.
+        var search = result.Model.Search;
+        Assert.NotNull(search);
+        Assert.Equal(result.KeptFloat.Count + 1, search.CandidatesTried);
+        Assert.True(search.Chosen.MinSqnrDb >= DetectorMinSqnrDb, $"chosen {search.Chosen}");
+        Assert.InRange(search.Chosen.SizeRatio, 0.2, 1.0); // int8 weights with some Convs in fp32
+        Assert.Contains(search.Chosen, search.ParetoFront);
+        foreach (var p in search.ParetoFront)
+            Assert.DoesNotContain(search.ParetoFront, q => q != p && q.SizeRatio <= p.SizeRatio && q.MinSqnrDb >= p.MinSqnrDb);
+
         double iou = DetectionIoU.Of(model, result.Model, OcrSamples.Detector(3, 320, seed: 2));
         output.WriteLine($"IoU@0.3 on fresh images {iou:F4}");
         Assert.True(iou >= 0.97, $"IoU {iou:F4}");
@@ -68,6 +78,9 @@ public class SensitivityFallbackTests(ITestOutputHelper output)
         Assert.Empty(result.Sensitivity); // nothing to search for
         Assert.Equal(2, result.Model.Nodes.Count);
         Assert.All(result.Model.Nodes, n => Assert.Equal("int8", n.Type));
+        Assert.Equal(1, result.Model.Search!.CandidatesTried);
+        Assert.Equal([result.Model.Search.Chosen], result.Model.Search.ParetoFront);
+        Assert.Equal(Math.Round(result.SqnrBeforeDb!.Value, 2), result.Model.Search.Chosen.MinSqnrDb);
 
         // The pipeline routes static recipes with acceptance limits through the fallback: same nodes, same warnings.
         var piped = Quantizers.Run(model, Static(20), SmallFeed(4), null, CancellationToken.None);

@@ -27,15 +27,16 @@ public sealed class QuantizeStage : IJobStage
         if (Quantizers.NeedsCalibration(recipe))
         {
             calibration = CalibrationFeed(context, summary.Inputs, model);
-            if (calibration.Synthetic)
-                context.Warnings.Add($"No calibration dataset was given: activation ranges come from {calibration.Count} synthesized inputs, which rarely match real data.");
             await context.Reporter.LogAsync("info", $"Calibrating on {calibration.Count} sample(s) ({recipe.Activations?.Calibration ?? "minmax"}).", ct);
         }
 
         var progress = new StageProgress(context.Reporter, ct);
         var quantized = await Task.Run(() => Quantizers.Run(model, recipe, calibration, progress, ct), ct);
+        // The stage's own warnings only where the quantizer has not already said the same in its terms.
+        if (calibration is { Synthetic: true } && !Mentions(quantized.Warnings, "synthetic"))
+            context.Warnings.Add($"No calibration dataset was given: the quantizer's statistics come from {calibration.Count} synthesized inputs, which rarely match real data.");
         context.Warnings.AddRange(quantized.Warnings);
-        if (quantized.Simulated)
+        if (quantized.Simulated && !Mentions(quantized.Warnings, "simulated"))
             context.Warnings.Add("ONNX Runtime cannot execute this format natively: it is emitted as an exact dequantize graph (simulated), so expect size gains, not speed.");
 
         var folder = Path.Combine(context.WorkDirectory, "quantized");
@@ -63,6 +64,9 @@ public sealed class QuantizeStage : IJobStage
 
     internal static IReadOnlyDictionary<string, long[]>? InputShapes(JobContext context) =>
         context.Job.InputShapes is { } json ? JsonSerializer.Deserialize<Dictionary<string, long[]>>(json) : null;
+
+    static bool Mentions(IEnumerable<string> warnings, string word) =>
+        warnings.Any(w => w.Contains(word, StringComparison.OrdinalIgnoreCase));
 
     sealed class StageProgress(IJobReporter reporter, CancellationToken ct) : IProgress<double>
     {

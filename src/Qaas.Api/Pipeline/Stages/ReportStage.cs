@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Qaas.Onnx.Summary;
+using Qaas.Quantization.Recipes;
 using Qaas.Quantization.Reports;
 using Qaas.Quantization.Reports.Html;
 using Qaas.Runtime;
@@ -16,6 +17,11 @@ public sealed class ReportStage : IJobStage
         WriteIndented = true,
         DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
     };
+
+    // "0.12.0+<commit>": the build stamps the commit it was built from (Directory.Build.props).
+    private static readonly string ToolVersion = typeof(ReportStage).Assembly
+        .GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+        .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion ?? "unknown";
 
     public string Name => "report";
 
@@ -40,15 +46,17 @@ public sealed class ReportStage : IJobStage
             Outputs = context.Fidelity,
             Latency = context.Latency,
             Nodes = [.. context.Quantized?.Nodes ?? []],
+            Search = context.Quantized?.Search,
             Provenance = new Provenance(
                 context.Model.BlobSha256,
                 Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(context.Job.Recipe))),
                 context.Calibration?.Sha256, context.Evaluation?.Sha256,
-                typeof(ReportStage).Assembly.GetName().Version?.ToString() ?? "0.0.0",
+                ToolVersion,
                 OrtEnvironment.Instance.Version),
             Warnings = [.. context.Warnings.Distinct()],
             Stages = [.. context.StageTimings],
-            Recipe = context.Job.Recipe,
+            // What ran: the submitted recipe with the pool's execution provider filled in.
+            Recipe = JsonDocument.Parse(RecipeJson.Serialize(context.Recipe)).RootElement.Clone(),
         };
         var metrics = JobMetrics.From(report);
         report = report with { Verdict = VerdictJudge.Judge(context.Recipe.Acceptance, metrics) };
