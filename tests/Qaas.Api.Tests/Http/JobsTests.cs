@@ -52,6 +52,10 @@ public sealed class JobsTests(QaasService service) : IClassFixture<QaasService>
         Assert.Equal(1, report.GetProperty("original").GetProperty("opCounts").GetProperty("Relu").GetInt32());
         Assert.Equal(["load", "analyze", "quantize", "evaluate"], report.GetProperty("stages").EnumerateArray().Select(s => s.Str("stage")).ToArray());
         Assert.Equal("int8-static", report.GetProperty("recipe").Str("preset")); // the recipe as an object, not a string
+        // The build's version, with the commit when built from a git checkout; not the SDK's placeholder.
+        var tool = report.GetProperty("provenance").Str("toolVersion");
+        Assert.Matches(@"^\d+\.\d+\.\d+(\+[0-9a-f]{7,40})?$", tool);
+        Assert.NotEqual("1.0.0.0", tool);
         // A Relu-only model has nothing int8-static quantizes: the report says so, and the fidelity is exact.
         Assert.Contains(report.GetProperty("warnings").EnumerateArray(), w => w.GetString()!.Contains("synthesized"));
         Assert.True(report.GetProperty("outputs").GetProperty("y").GetProperty("cosine").GetDouble() > 0.9999);

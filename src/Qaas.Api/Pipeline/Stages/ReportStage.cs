@@ -18,7 +18,7 @@ public sealed class ReportStage : IJobStage
         DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
     };
 
-    // "0.12.0+<commit>": the build stamps the commit it was built from (Directory.Build.props).
+    // "0.12.0+<commit>": the SDK stamps the git commit the build came from (version in Directory.Build.props).
     private static readonly string ToolVersion = typeof(ReportStage).Assembly
         .GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
         .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion ?? "unknown";
