@@ -7,7 +7,7 @@ public static class HealthEndpoints
 {
     public static void MapHealth(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/health/live", () => Results.Ok(new { status = "live" })).WithTags("Health").AllowAnonymous();
+        app.MapGet("/health/live", () => Results.Ok(new { status = "live" })).WithTags("Health").AllowAnonymous().Produces(200);
         app.MapGet("/health/ready", async (NpgsqlDataSource db, CancellationToken ct) =>
         {
             try
@@ -22,6 +22,6 @@ public static class HealthEndpoints
             {
                 return Results.Problem(statusCode: 503, title: "Not ready", detail: $"Database unreachable: {e.Message}");
             }
-        }).WithTags("Health").AllowAnonymous().ProducesProblem(503);
+        }).WithTags("Health").AllowAnonymous().Produces(200).ProducesProblem(503);
     }
 }
