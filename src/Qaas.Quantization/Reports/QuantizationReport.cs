@@ -43,7 +43,9 @@ public sealed record LatencyReport(
 
 public sealed record NodeReport(string Name, string OpType, string Type, int Bits, double? Sensitivity, double? ErrorContribution);
 
-public sealed record SearchReport(int CandidatesTried, IReadOnlyList<SearchPoint> ParetoFront, SearchPoint Chosen);
+/// <param name="Predicted">True when the points are the search's predictions (per-layer noise added up, sizes from the
+/// packed byte counts) rather than candidates it quantized and ran.</param>
+public sealed record SearchReport(int CandidatesTried, IReadOnlyList<SearchPoint> ParetoFront, SearchPoint Chosen, bool Predicted = false);
 
 public sealed record SearchPoint(double SizeRatio, double? Speedup, double MinSqnrDb);
 

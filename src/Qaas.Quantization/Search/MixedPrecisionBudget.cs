@@ -85,11 +85,25 @@ internal sealed record MixedPrecisionBudget(double[][] Costs, double Base, doubl
     /// </summary>
     /// <param name="noise">[weight, candidate] output noise.</param>
     /// <returns>Each weight's candidate index, the total cost chosen, and that of all-fewest-bits.</returns>
+    /// <summary>
+    /// The allocations <see cref="Allocate"/>'s greedy passes through with no budget: from every weight at the fewest
+    /// bits to every weight at the most, one upgrade at a time, best noise removed per cost first. Each is a point of
+    /// the predicted size (or time) against noise trade-off.
+    /// </summary>
+    public IReadOnlyList<int[]> UpgradePath(double[,] noise) => (this with { Budget = double.PositiveInfinity }).Upgrades(noise).Steps;
+
     public (int[] Levels, double Total, double Fewest) Allocate(double[,] noise)
+    {
+        var (levels, total, fewest, _) = Upgrades(noise);
+        return (levels, total, fewest);
+    }
+
+    private (int[] Levels, double Total, double Fewest, List<int[]> Steps) Upgrades(double[,] noise)
     {
         int weights = Costs.Length, widths = noise.GetLength(1);
         var level = new int[weights];
         double fewest = Base + Costs.Sum(c => c[0]), total = fewest;
+        var steps = new List<int[]> { (int[])level.Clone() };
         while (true)
         {
             int best = -1;
@@ -106,7 +120,11 @@ internal sealed record MixedPrecisionBudget(double[][] Costs, double Base, doubl
             if (best < 0) break;
             level[best]++;
             total += bestCost;
+            steps.Add((int[])level.Clone());
         }
-        return (level, total, fewest);
+        return (level, total, fewest, steps);
     }
+
+    /// <summary>The predicted cost of an allocation: bytes, or microseconds per run.</summary>
+    public double CostOf(int[] levels) => Base + levels.Select((l, i) => Costs[i][l]).Sum();
 }

@@ -2,8 +2,10 @@ using Qaas.Onnx.Graph;
 using Qaas.Onnx.Io;
 using Qaas.Onnx.Rewrite;
 using Qaas.Quantization.Algorithms;
+using Qaas.Quantization.Evaluation;
 using Qaas.Quantization.Pipeline;
 using Qaas.Quantization.Recipes;
+using Qaas.Quantization.Reports;
 using Qaas.Quantization.WeightOnly;
 
 namespace Qaas.Quantization.Search;
@@ -113,7 +115,27 @@ public static class MixedPrecisionSearch
                 : $"Mixed precision: the size budget {ratio:F3}x cannot be met; even with every MatMul weight at {bits[0]} bits they " +
                   $"take {fewestTotal / Math.Max(1, fp32):F3}x their fp32 bytes.");
         progress?.Report(1.0);
-        return result with { Nodes = nodes, Warnings = warnings };
+        return result with { Nodes = nodes, Warnings = warnings, Search = PredictedFront(objective, noise, level, (i, l) => Bytes(i, bits[l]), fp32, latency) };
+    }
+
+    /// <summary>
+    /// The search section of the report: the greedy's allocations from fewest to most bits as predicted points (weights'
+    /// bytes against fp32's; noise of the weights added up as output SQNR; speedup over fp32 for a latency objective).
+    /// </summary>
+    private static SearchReport PredictedFront(MixedPrecisionBudget objective, double[,] noise, int[] chosen,
+        Func<int, int, long> bytes, long fp32, bool latency)
+    {
+        SearchPoint Point(int[] levels)
+        {
+            double total = levels.Select((l, i) => noise[i, l]).Sum();
+            double size = levels.Select((l, i) => (double)bytes(i, l)).Sum() / Math.Max(1, fp32);
+            return new SearchPoint(Math.Round(size, 4), latency ? Math.Round(objective.Reference / objective.CostOf(levels), 3) : null,
+                Math.Round(total > 0 ? -10 * Math.Log10(total) : FidelityEvaluator.SqnrCeilingDb, 2));
+        }
+        // Under a budget the greedy may skip an upgrade that does not fit and take a cheaper one: the chosen allocation
+        // need not lie on the unbounded path, so it is a candidate of its own.
+        var tried = objective.UpgradePath(noise).Select(Point).Append(Point(chosen)).Distinct().ToList();
+        return ParetoFront.Of(tried, Point(chosen), predicted: true);
     }
 
     /// <summary>

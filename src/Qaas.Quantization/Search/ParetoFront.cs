@@ -8,13 +8,13 @@ namespace Qaas.Quantization.Search;
 /// </summary>
 public static class ParetoFront
 {
-    public static SearchReport Of(IReadOnlyList<SearchPoint> tried, SearchPoint chosen)
+    public static SearchReport Of(IReadOnlyList<SearchPoint> tried, SearchPoint chosen, bool predicted = false)
     {
         var front = tried.Where(p => !tried.Any(q => Dominates(q, p)))
             .Distinct()
             .OrderBy(p => p.SizeRatio).ThenByDescending(p => p.MinSqnrDb)
             .ToList();
-        return new SearchReport(tried.Count, front, chosen);
+        return new SearchReport(tried.Count, front, chosen, predicted);
     }
 
     // q is at least as good as p everywhere and better somewhere.

@@ -285,6 +285,11 @@ public sealed class QuantizationAcceptanceTests(QaasService service, ITestOutput
         var report = await client.GetStringAsync($"/v1/jobs/{done.Str("id")}/artifacts/report.json");
         Assert.Contains("Mixed precision:", report);
         Assert.Contains("\"sensitivity\"", report);
+        // The search section: the knapsack's predicted trade-off, the chosen point within the budget.
+        var search = JsonDocument.Parse(report).RootElement.GetProperty("search");
+        Assert.True(search.GetProperty("predicted").GetBoolean());
+        Assert.True(search.GetProperty("paretoFront").GetArrayLength() >= 2, search.ToString());
+        Assert.True(search.GetProperty("chosen").GetProperty("sizeRatio").GetDouble() <= 0.3, search.ToString());
         var quantized = OnnxModel.Load(new MemoryStream(await client.GetByteArrayAsync($"/v1/jobs/{done.Str("id")}/artifacts/model.onnx"))).Proto;
         var bits = OneRowNodes(quantized).Where(n => n.OpType == "MatMulNBits").Select(n => n.Attribute.Single(a => a.Name == "bits").I).ToHashSet();
         Assert.Equal([4L, 8L], bits.Order());

@@ -22,6 +22,17 @@ public class ReportHtmlRendererTests
     }
 
     [Fact]
+    public void Search_section_says_whether_its_points_were_run_or_predicted()
+    {
+        var measured = SampleReports.Tricky();
+        Assert.Contains("each quantized and run on the calibration samples", ReportHtmlRenderer.Render(measured));
+        var predicted = measured with { Search = measured.Search! with { Predicted = true } };
+        var html = ReportHtmlRenderer.Render(predicted);
+        Assert.Contains("(predicted:", html);
+        Assert.DoesNotContain("each quantized and run", html);
+    }
+
+    [Fact]
     public void Page_has_every_section_and_is_self_contained()
     {
         var html = ReportHtmlRenderer.Render(SampleReports.Tricky());

@@ -65,6 +65,18 @@ public class MixedPrecisionSearchTests(ITestOutputHelper output)
         Assert.All(mixed.Nodes, n => Assert.NotNull(n.Sensitivity));
         Assert.Contains(mixed.Nodes, n => n.Type == "int8" && n.Bits == 8);
         Assert.Contains($"{size:F3}x", mixed.Warnings.Last());
+
+        // The report's search section: the greedy's allocations from all int4 to all int8, as predictions.
+        var search = mixed.Search!;
+        Assert.True(search.Predicted);
+        Assert.True(search.CandidatesTried >= 3, $"{search.CandidatesTried} candidates"); // all int4, upgrades, all int8
+        Assert.Equal(size, search.Chosen.SizeRatio, 0.01);
+        Assert.Contains(search.Chosen, search.ParetoFront);
+        // Its ends are all int4 and all int8, in the knapsack's byte counts (within a few percent of the built models').
+        Assert.Equal(small, search.ParetoFront[0].SizeRatio, 0.03);
+        Assert.Equal(large, search.ParetoFront[^1].SizeRatio, 0.03);
+        // Along the front, more bytes buy a higher predicted SQNR.
+        Assert.Equal(search.ParetoFront.Select(p => p.MinSqnrDb).Order(), search.ParetoFront.Select(p => p.MinSqnrDb));
     }
 
     [Fact]
@@ -156,6 +168,7 @@ public class MixedPrecisionSearchTests(ITestOutputHelper output)
         var model = OnnxModel.FromProto(TransformerModelBuilder.Build(Options with { Blocks = 1 }));
         var loose = MixedPrecisionSearch.Quantize(model, Latency(10), Sentences(Options, 2, 8, 10));
         Assert.All(Bits(loose.Model), b => Assert.Equal(8, b));
+        Assert.All(loose.Search!.ParetoFront, p => Assert.NotNull(p.Speedup)); // a latency search predicts speed too
         Assert.Contains(loose.Warnings, w => w.StartsWith("Mixed precision (latency): 0 at 4 bits, 7 at 8 bits of 7 MatMul weights; predicted"));
         var impossible = MixedPrecisionSearch.Quantize(model, Latency(0.001), Sentences(Options, 2, 8, 10));
         Assert.Contains(impossible.Warnings, w => w.StartsWith("Mixed precision (latency): the latency budget") && w.Contains("cannot be met"));

@@ -177,11 +177,16 @@ public static class ReportHtmlRenderer
     {
         var s = r.Get("search");
         if (s is null) return;
-        Section(html, "search", "Bit-width search");
+        Section(html, "search", "Precision search");
         var front = s.Get("paretoFront").Items().Select(p => (JsonElement?)p)
             .Select(p => (X: p.Number("sizeRatio") ?? double.NaN, Y: p.Number("minSqnrDb") ?? double.NaN)).ToList();
         var chosen = s.Get("chosen");
-        html.Append("<p>Candidates tried: ").Append(E(ReportFormat.Number(s.Number("candidatesTried")))).Append("</p>");
+        bool predicted = s is { } search && search.TryGetProperty("predicted", out var flag) && flag.ValueKind == JsonValueKind.True;
+        html.Append("<p>Candidates tried: ").Append(E(ReportFormat.Number(s.Number("candidatesTried"))))
+            .Append(predicted
+                ? " (predicted: each weight's measured output noise added up, sizes from the packed byte counts; the outputs section has the chosen model's real figures)"
+                : " (each quantized and run on the calibration samples)")
+            .Append("</p>");
         html.Append(SvgScatterChart.Render("Pareto front", "size ratio (quantized / original)", "min SQNR (dB)", front,
             chosen is null ? null : (chosen.Number("sizeRatio") ?? double.NaN, chosen.Number("minSqnrDb") ?? double.NaN)));
         html.Append("</section>");
