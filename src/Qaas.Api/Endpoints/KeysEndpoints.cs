@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Qaas.Api.Auth;
 using Qaas.Api.Contracts;
 using Qaas.Api.Hosting;
+using Qaas.Api.Paging;
 using Qaas.Api.Problems;
 using Qaas.Storage;
 using Qaas.Storage.Entities;
@@ -15,7 +16,7 @@ public static class KeysEndpoints
     {
         var g = app.MapGroup("/v1/keys").WithTags("Admin").RequireAuthorization(QaasClaims.AdminPolicy);
         g.MapPost("", Create).Accepts<KeyRequest>("application/json").Produces<CreatedKeyResponse>(201).ProducesProblem(400).ProducesProblem(404);
-        g.MapGet("", List).Produces<List<KeyResponse>>();
+        g.MapGet("", List).Produces<Page<KeyResponse>>();
         g.MapDelete("/{id:guid}", Revoke).Produces(204).ProducesProblem(404);
     }
 
@@ -34,12 +35,16 @@ public static class KeysEndpoints
         return Results.Created($"/v1/keys/{key.Id}", new CreatedKeyResponse(key.Id, key.Name, key.Prefix, key.Role, key.TenantId, key.CreatedAt, secret));
     }
 
-    private static async Task<List<KeyResponse>> List(Guid? tenantId, QaasDbContext db, CancellationToken ct)
+    /// <summary>Newest first, paged like every list (DESIGN.md: limit, cursor; items, next).</summary>
+    private static async Task<Page<KeyResponse>> List(Guid? tenantId, int? limit, string? cursor, QaasDbContext db, CancellationToken ct)
     {
+        var take = Cursor.Limit(limit);
         var q = db.ApiKeys.AsNoTracking();
         if (tenantId is not null) q = q.Where(k => k.TenantId == tenantId);
-        return (await q.OrderBy(k => k.CreatedAt).ToListAsync(ct))
-            .Select(k => new KeyResponse(k.Id, k.Name, k.Prefix, k.Role, k.TenantId, k.CreatedAt, k.RevokedAt)).ToList();
+        if (Cursor.Decode(cursor) is { } c) q = q.Where(k => k.CreatedAt < c.CreatedAt || (k.CreatedAt == c.CreatedAt && k.Id.CompareTo(c.Id) < 0));
+        var rows = await q.OrderByDescending(k => k.CreatedAt).ThenByDescending(k => k.Id).Take(take + 1).ToListAsync(ct);
+        var next = rows.Count > take ? new Cursor(rows[take - 1].CreatedAt, rows[take - 1].Id).Encode() : null;
+        return new Page<KeyResponse>(rows.Take(take).Select(k => new KeyResponse(k.Id, k.Name, k.Prefix, k.Role, k.TenantId, k.CreatedAt, k.RevokedAt)).ToList(), next);
     }
 
     private static async Task<IResult> Revoke(Guid id, QaasDbContext db, CancellationToken ct)

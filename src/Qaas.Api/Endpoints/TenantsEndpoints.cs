@@ -3,6 +3,7 @@ using Npgsql;
 using Qaas.Api.Auth;
 using Qaas.Api.Contracts;
 using Qaas.Api.Hosting;
+using Qaas.Api.Paging;
 using Qaas.Api.Problems;
 using Qaas.Storage;
 using Qaas.Storage.Entities;
@@ -16,9 +17,18 @@ public static class TenantsEndpoints
     {
         var g = app.MapGroup("/v1/tenants").WithTags("Admin").RequireAuthorization(QaasClaims.AdminPolicy);
         g.MapPost("", Create).Accepts<TenantRequest>("application/json").Produces<TenantResponse>(201).ProducesProblem(400).ProducesProblem(409);
-        g.MapGet("", async (QaasDbContext db, CancellationToken ct) =>
-            (await db.Tenants.AsNoTracking().OrderBy(t => t.CreatedAt).ToListAsync(ct)).Select(t => new TenantResponse(t.Id, t.Name, t.CreatedAt)).ToList())
-            .Produces<List<TenantResponse>>();
+        g.MapGet("", List).Produces<Page<TenantResponse>>();
+    }
+
+    /// <summary>Newest first, paged like every list (DESIGN.md: limit, cursor; items, next).</summary>
+    private static async Task<Page<TenantResponse>> List(int? limit, string? cursor, QaasDbContext db, CancellationToken ct)
+    {
+        var take = Cursor.Limit(limit);
+        var q = db.Tenants.AsNoTracking();
+        if (Cursor.Decode(cursor) is { } c) q = q.Where(t => t.CreatedAt < c.CreatedAt || (t.CreatedAt == c.CreatedAt && t.Id.CompareTo(c.Id) < 0));
+        var rows = await q.OrderByDescending(t => t.CreatedAt).ThenByDescending(t => t.Id).Take(take + 1).ToListAsync(ct);
+        var next = rows.Count > take ? new Cursor(rows[take - 1].CreatedAt, rows[take - 1].Id).Encode() : null;
+        return new Page<TenantResponse>(rows.Take(take).Select(t => new TenantResponse(t.Id, t.Name, t.CreatedAt)).ToList(), next);
     }
 
     private static async Task<IResult> Create(HttpRequest request, QaasDbContext db, CancellationToken ct)

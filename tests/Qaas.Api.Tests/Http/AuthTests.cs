@@ -49,7 +49,16 @@ public sealed class AuthTests(QaasService service) : IClassFixture<QaasService>
         await (await admin.DeleteAsync($"/v1/keys/{key.Str("id")}")).ExpectNoContent();
         await (await other.GetAsync("/v1/models")).ExpectProblemAsync(HttpStatusCode.Unauthorized);
         var keys = await admin.GetFromJsonAsync<JsonElement>("/v1/keys");
-        Assert.DoesNotContain(keys.EnumerateArray(), k => k.TryGetProperty("key", out _));
+        Assert.DoesNotContain(keys.GetProperty("items").EnumerateArray(), k => k.TryGetProperty("key", out _));
+        Assert.Contains(keys.GetProperty("items").EnumerateArray(), k => k.Str("id") == key.Str("id") && k.Str("revokedAt") is not null);
+
+        // Tenants and keys page like every list: limit, cursor; items, next.
+        var first = await admin.GetFromJsonAsync<JsonElement>("/v1/tenants?limit=1");
+        Assert.Equal(1, first.GetProperty("items").GetArrayLength());
+        var second = await admin.GetFromJsonAsync<JsonElement>($"/v1/tenants?limit=1&cursor={Uri.EscapeDataString(first.Str("next")!)}");
+        Assert.NotEqual(first.GetProperty("items")[0].Str("id"), second.GetProperty("items")[0].Str("id"));
+        var onePerPage = await admin.GetFromJsonAsync<JsonElement>("/v1/keys?limit=1");
+        Assert.NotNull(onePerPage.Str("next"));
     }
 }
 
