@@ -55,6 +55,17 @@ public class LatencyBenchmarkTests
     }
 
     [Fact]
+    public void A_measurement_whose_p90_runs_far_above_its_p50_is_called_disturbed()
+    {
+        static Qaas.Quantization.Reports.LatencyReport Report(double p50, double p90) => new(
+            new(1.0, 1.1, 1.2), new(p50, p90, p90), 1.0 / p50, 1, "cpu", new Dictionary<string, long[]>(), 20);
+        Assert.Null(LatencySpread.Warning(Report(1.4, 1.6)));
+        var warning = LatencySpread.Warning(Report(1.4, 9.5));
+        Assert.NotNull(warning);
+        Assert.Contains("quantized model's p90 is 6.8x its p50", warning);
+    }
+
+    [Fact]
     public void Percentiles_interpolate_between_sorted_values()
     {
         var s = Percentiles.Of([10, 1, 9, 2, 8, 3, 7, 4, 6, 5]);

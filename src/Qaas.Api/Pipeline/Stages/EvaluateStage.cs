@@ -42,6 +42,8 @@ public sealed class EvaluateStage : IJobStage
             }
         }, ct);
 
+        if (context.Latency is { } measured && LatencySpread.Warning(measured) is { } disturbed)
+            context.Warnings.Add(disturbed);
         if (context.Latency is { Speedup: < 1 } latency && context.Quantized is { Simulated: false })
             context.Warnings.Add($"The quantized model is slower than the original here (speedup {latency.Speedup:F2}x at {latency.Threads} thread(s), {latency.ExecutionProvider}).");
         if (recipe.Weights?.Type is "fp16" or "bf16")
