@@ -10,7 +10,8 @@ namespace Qaas.Api.Jobs;
 /// </summary>
 public static class OriginalModelLoad
 {
-    /// <returns>ONNX Runtime's reason for refusing the model, or null when it loads.</returns>
+    /// <returns>ONNX Runtime's reason for refusing the model, or null when it loads (or when the check itself cannot
+    /// run, e.g. a main file too large to read at once: the failure then stays the service's).</returns>
     public static string? Refusal(string modelPath)
     {
         try
@@ -22,6 +23,10 @@ public static class OriginalModelLoad
         catch (OrtException e)
         {
             return e.OrtMessage;
+        }
+        catch (Exception e) when (e is IOException or OutOfMemoryException or UnauthorizedAccessException)
+        {
+            return null;
         }
     }
 }
