@@ -25,6 +25,9 @@ namespace Qaas.Api.Endpoints;
 /// <summary>/v1/jobs: submit (with Idempotency-Key), get, list, cancel, delete.</summary>
 public static class JobsEndpoints
 {
+    // Elements of one synthesized input tensor: 2^28 floats are 1 GiB.
+    private const long MaxInputElements = 1L << 28;
+
     private const int MaxBodyBytes = 1 << 20;
 
     /// <summary>Strict parsing: unknown members are 400s naming the field.</summary>
@@ -75,7 +78,12 @@ public static class JobsEndpoints
         if (req.WebhookUrl is { } hook && (!Uri.TryCreate(hook, UriKind.Absolute, out var u) || u.Scheme is not ("http" or "https")))
             throw ApiProblemException.Field("webhookUrl", "must be an absolute http(s) URL.");
         foreach (var (input, shape) in req.InputShapes ?? [])
+        {
             if (shape.Any(d => d < 1)) throw ApiProblemException.Field($"inputShapes.{input}", "dimensions must be positive.");
+            // Synthesized inputs of this shape are made in memory: one tensor must stay within an array's reach.
+            if (shape.Aggregate(1.0, (a, d) => a * d) > MaxInputElements)
+                throw ApiProblemException.Field($"inputShapes.{input}", $"[{string.Join(",", shape)}] has more than {MaxInputElements:N0} elements.");
+        }
 
         var model = await db.Models.AsNoTracking().FirstOrDefaultAsync(m => m.Id == modelId && m.TenantId == tenant, ct)
             ?? throw new ApiProblemException(404, $"modelId: model {modelId} was not found.");

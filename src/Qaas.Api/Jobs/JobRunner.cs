@@ -74,7 +74,9 @@ public sealed class JobRunner(
         catch (Exception e)
         {
             logger.LogWarning(e, "Job {JobId} failed", jobId);
-            var refusal = e.GetBaseException() is Qaas.Runtime.OrtException && final?.ModelPath is { } path ? OriginalModelLoad.Refusal(path) : null;
+            var refusal = e.GetBaseException() is Qaas.Runtime.OrtException && final?.ModelPath is { } path
+                ? OriginalModelLoad.Refusal(path, () => SynthesizedSample(final, path))
+                : null;
             await FailAsync(jobId, e, refusal, CancellationToken.None);
         }
         finally
@@ -141,8 +143,8 @@ public sealed class JobRunner(
         if (refusal is not null)
             return FinishAsync(jobId, JobStatus.Failed, new ProblemDetails
             {
-                Type = "https://qaas.dev/problems/unprocessable-model", Title = "ONNX Runtime cannot load this model", Status = 422,
-                Detail = $"ONNX Runtime refuses the uploaded model itself, before any quantization: {refusal}",
+                Type = "https://qaas.dev/problems/unprocessable-model", Title = "ONNX Runtime cannot use this model as given", Status = 422,
+                Detail = refusal,
             }, null, ct);
         return e is NotSupportedException or Qaas.Onnx.Io.OnnxFormatException
             or Qaas.Quantization.Datasets.DatasetFormatException or Qaas.Quantization.Evaluation.InputShapeException
@@ -152,6 +154,13 @@ public sealed class JobRunner(
             }, null, ct)
             : FailAsync(jobId, e.Message, ct);
     }
+
+    /// <summary>The first input the job synthesized, when it had no dataset to run on (null otherwise).</summary>
+    private static IReadOnlyDictionary<string, Qaas.Runtime.Tensors.Tensor>? SynthesizedSample(JobContext context, string modelPath) =>
+        context.Calibration is null && context.Evaluation is null
+            ? Qaas.Quantization.Evaluation.InputSynthesizer.FromModel(Qaas.Onnx.Io.OnnxModel.Load(modelPath).Proto, 1,
+                (context.Recipe.Seed ?? 0) + 1, Pipeline.Stages.QuantizeStage.InputShapes(context)).Samples().First()
+            : null;
 
     private async Task FinishAsync(Guid jobId, string status, ProblemDetails? error, Dictionary<string, object?>? metrics, CancellationToken ct)
     {

@@ -1,32 +1,54 @@
 using Qaas.Runtime;
 using Qaas.Runtime.Sessions;
+using Qaas.Runtime.Tensors;
 
 namespace Qaas.Api.Jobs;
 
 /// <summary>
-/// Tells, after a job failed on an ONNX Runtime error, whether ONNX Runtime cannot load the uploaded model itself
-/// (the input's problem: an unknown operator, an invalid graph) or whether the failure came from what the job made
-/// of it (ours). Only runs on that failure path, so a healthy job pays nothing for it.
+/// Tells, after a job failed on an ONNX Runtime error, whether ONNX Runtime refuses the uploaded model itself (the
+/// input's problem: an unknown operator, an invalid graph, or, on synthesized inputs, indices out of range) or whether
+/// the failure came from what the job made of it (ours). Only runs on that failure path, so a healthy job pays nothing.
 /// </summary>
 public static class OriginalModelLoad
 {
-    /// <returns>ONNX Runtime's reason for refusing the model, or null when it loads (or when the check itself cannot
-    /// run, e.g. a main file too large to read at once: the failure then stays the service's).</returns>
-    public static string? Refusal(string modelPath)
+    /// <param name="sample">Inputs to run the original on as well (the job's synthesized ones); null: loading only.</param>
+    /// <returns>Why ONNX Runtime refuses the original model, or null when it loads (and runs the sample), or when the
+    /// check itself cannot run (e.g. a main file too large to read at once: the failure then stays the service's).</returns>
+    public static string? Refusal(string modelPath, Func<IReadOnlyDictionary<string, Tensor>?> sample)
     {
+        InferenceSession session;
         try
         {
-            using var session = InferenceSession.Create(File.ReadAllBytes(modelPath),
+            session = InferenceSession.Create(File.ReadAllBytes(modelPath),
                 new InferenceSessionOptions { IntraOpThreads = 1, ExternalDataDirectory = Path.GetDirectoryName(modelPath) });
-            return null;
         }
         catch (OrtException e)
         {
-            return e.OrtMessage;
+            return $"ONNX Runtime refuses the uploaded model itself, before any quantization: {e.OrtMessage}";
         }
         catch (Exception e) when (e is IOException or OutOfMemoryException or UnauthorizedAccessException)
         {
             return null;
+        }
+        using (session)
+        {
+            IReadOnlyDictionary<string, Tensor>? inputs;
+            try { inputs = sample(); }
+#pragma warning disable CA1031 // whatever keeps a sample from being made, the check has nothing more to tell
+            catch (Exception) { return null; }
+#pragma warning restore CA1031
+            if (inputs is null)
+                return null;
+            try
+            {
+                session.Run(inputs);
+                return null;
+            }
+            catch (OrtException e)
+            {
+                return "ONNX Runtime cannot run the uploaded model itself on the synthesized inputs; give a calibration or " +
+                    $"evaluation dataset of real inputs: {e.OrtMessage}";
+            }
         }
     }
 }

@@ -44,6 +44,8 @@ public static class FidelityEvaluator
             if (candidate.Outputs.All(c => c.Name != o.Name))
                 throw new InvalidOperationException($"The quantized model has no output '{o.Name}'.");
         var names = outputs.Select(o => o.Name).ToList();
+        if (names.Count == 0)
+            return new Dictionary<string, OutputFidelity>(StringComparer.Ordinal); // no float output to compare
         var comparisons = outputs.Select(o => new OutputComparison(o.Name)).ToList();
         FloatReadout referenceReadout = new(), candidateReadout = new();
 

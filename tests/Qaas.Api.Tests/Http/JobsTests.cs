@@ -27,6 +27,51 @@ public sealed class JobsTests(QaasService service) : IClassFixture<QaasService>
     }
 
     [Fact]
+    public async Task Model_without_a_float_output_is_evaluated_without_fidelity_and_says_so()
+    {
+        // y = ArgMax(x): int64 class indices only, nothing to compute an SQNR on.
+        const int F = (int)Qaas.Onnx.Proto.TensorProto.Types.DataType.Float, I64 = (int)Qaas.Onnx.Proto.TensorProto.Types.DataType.Int64;
+        var g = new Qaas.Onnx.Proto.GraphProto { Name = "argmax" };
+        g.Input.Add(ModelBuilder.Tensor("x", F, 1, 4));
+        g.Output.Add(ModelBuilder.Tensor("y", I64, 1, 4));
+        g.Node.Add(ModelBuilder.Node("ArgMax", "argmax", ["x"], ["y"]));
+        var report = await FinishedReportAsync(Google.Protobuf.MessageExtensions.ToByteArray(ModelBuilder.Model(g)), expectSucceeded: true);
+        Assert.Contains(report.GetProperty("warnings").EnumerateArray(), w => w.GetString()!.Contains("no floating-point output"));
+        Assert.Empty(report.GetProperty("outputs").EnumerateObject());
+    }
+
+    [Fact]
+    public async Task Model_that_cannot_run_on_synthesized_inputs_fails_with_a_422_asking_for_data()
+    {
+        // y = Gather(x, idx) along axis 1 of a [1,4] x: synthesized token ids reach far past 4.
+        const int F = (int)Qaas.Onnx.Proto.TensorProto.Types.DataType.Float, I64 = (int)Qaas.Onnx.Proto.TensorProto.Types.DataType.Int64;
+        var g = new Qaas.Onnx.Proto.GraphProto { Name = "gather" };
+        g.Input.Add(ModelBuilder.Tensor("x", F, 1, 4));
+        g.Input.Add(ModelBuilder.Tensor("idx", I64, 3));
+        g.Output.Add(ModelBuilder.Tensor("y", F, 1, 3));
+        var gather = ModelBuilder.Node("Gather", "gather", ["x", "idx"], ["y"]);
+        gather.Attribute.Add(new Qaas.Onnx.Proto.AttributeProto { Name = "axis", I = 1, Type = Qaas.Onnx.Proto.AttributeProto.Types.AttributeType.Int });
+        g.Node.Add(gather);
+        var error = await FinishedReportAsync(Google.Protobuf.MessageExtensions.ToByteArray(ModelBuilder.Model(g)), expectSucceeded: false);
+        Assert.Equal(422, error.GetProperty("status").GetInt32());
+        Assert.Contains("synthesized inputs", error.Str("detail"));
+        Assert.Contains("Gather", error.Str("detail"));
+    }
+
+    /// <summary>An fp16 job on <paramref name="onnx"/>: its report when it succeeded, its error when it failed.</summary>
+    private async Task<JsonElement> FinishedReportAsync(byte[] onnx, bool expectSucceeded)
+    {
+        using var client = service.Client();
+        var modelId = (await client.UploadModelAsync(onnx)).Str("id");
+        var job = await (await client.PostJsonAsync("/v1/jobs", $$"""{"modelId":"{{modelId}}","preset":"fp16"}""")).ExpectJsonAsync(HttpStatusCode.Accepted);
+        var done = await client.WaitForJobAsync(job.Str("id"), j => j.Str("status") is "succeeded" or "failed" or "cancelled");
+        Assert.True(done.Str("status") == (expectSucceeded ? "succeeded" : "failed"), done.ToString());
+        return expectSucceeded
+            ? JsonDocument.Parse(await client.GetStringAsync($"/v1/jobs/{done.Str("id")}/artifacts/report.json")).RootElement
+            : done.GetProperty("error");
+    }
+
+    [Fact]
     public async Task Job_runs_to_succeeded_with_a_downloadable_report()
     {
         using var client = service.Client();

@@ -34,6 +34,8 @@ public sealed class EvaluateStage : IJobStage
                 context.Warnings.Add($"Execution provider '{recipe.Evaluation?.ExecutionProvider}' was not available, measured on CPU: {reason}");
             foreach (var (name, fidelity) in FidelityEvaluator.Evaluate(original, quantized, feed, labels, ct))
                 context.Fidelity[name] = fidelity;
+            if (context.Fidelity.Count == 0)
+                context.Warnings.Add($"The model has no floating-point output to compare ({string.Join(", ", original.Outputs.Select(o => $"{o.Name}: {o.ElementType}"))}), so no fidelity was measured.");
             if (recipe.Evaluation?.Latency != false)
             {
                 var sample = feed.Samples().First();
