@@ -34,6 +34,7 @@ public static class Float16Converter
     public static QuantizedModel ToFloat16(OnnxModel model, Func<NodeProto, bool>? keepFloat32 = null, CancellationToken ct = default)
     {
         var proto = model.Proto.Clone();
+        CastOpset.Ensure(proto, CastOpset.Float16, "fp16");
         var rewriter = new Float16Rewriter(proto, model, keepFloat32 ?? (_ => false));
         rewriter.Run(ct);
         var nodes = rewriter.Converted.Select(n => new NodeReport(n.Name, n.OpType, "fp16", 16, null, null)).ToList();
@@ -46,6 +47,7 @@ public static class Float16Converter
     public static QuantizedModel ToBFloat16Weights(OnnxModel model, CancellationToken ct = default)
     {
         var proto = model.Proto.Clone();
+        CastOpset.Ensure(proto, CastOpset.BFloat16, "bf16");
         var stored = BFloat16WeightStorage.Apply(proto, model, ct).ToHashSet(StringComparer.Ordinal);
         var nodes = proto.Graph.Node
             .Where(n => n.Input.Any(stored.Contains))

@@ -16,6 +16,29 @@ public class Float16ConverterTests
     private static Recipe Fp16(string type = "fp16") =>
         RecipeResolver.Resolve(new Recipe { Preset = "fp16", Weights = new WeightSpec { Type = type } });
 
+    [Theory]
+    [InlineData("fp16", 6)]
+    [InlineData("bf16", 13)]
+    public void An_opset_5_model_has_its_opset_raised_so_that_its_Casts_are_valid(string type, long opset)
+    {
+        // y = x @ W with W [4, 256] of quarters (exact in fp16 and bf16): before opset 6 Cast's 'to' was a string, and
+        // Cast takes bfloat16 from opset 13.
+        const int Width = 256;
+        var g = new GraphProto { Name = "old" };
+        g.Input.Add(ModelBuilder.Tensor("x", (int)DT.Float, 1, 4));
+        g.Output.Add(ModelBuilder.Tensor("y", (int)DT.Float, 1, Width));
+        g.Initializer.Add(Onnx.Graph.TensorData.Create<float>("W", Enumerable.Range(0, 4 * Width).Select(i => i % 8 * 0.25f).ToArray(), [4, Width]));
+        g.Node.Add(ModelBuilder.Node("MatMul", "mm", ["x", "W"], ["y"]));
+        var result = Float16Converter.Quantize(OnnxModel.FromProto(ModelBuilder.Model(g, opset: 5)), Fp16(type), default);
+
+        Assert.Equal(opset, result.Model.OpsetImport.Single(o => o.Domain == "").Version);
+        Assert.Contains(result.Model.Graph.Node, n => n.OpType == "Cast");
+        using var session = InferenceSession.Create(result.Model.ToByteArray()); // ORT refused the integer 'to' at opset 5
+        var y = session.Run(new Dictionary<string, Tensor> { ["x"] = Tensor.Create(new float[] { 1, 2, 3, 4 }, 1, 4) }).Values.Single().ToArray<float>();
+        // Column c: (1, 2, 3, 4) . (W[0,c], ..., W[3,c]) with W[r,c] = ((r * 256 + c) % 8) / 4 = (c % 8) / 4 for every r.
+        Assert.Equal(Enumerable.Range(0, Width).Select(c => 10f * (c % 8) * 0.25f), y);
+    }
+
     [Fact]
     public void Small_transformer_in_fp16_keeps_its_interface_and_stays_close()
     {
