@@ -79,6 +79,7 @@ public static class JobsEndpoints
             throw ApiProblemException.Field("webhookUrl", "must be an absolute http(s) URL.");
         foreach (var (input, shape) in req.InputShapes ?? [])
         {
+            if (shape is null || shape.Length == 0) throw ApiProblemException.Field($"inputShapes.{input}", "must be an array of dimensions.");
             if (shape.Any(d => d < 1)) throw ApiProblemException.Field($"inputShapes.{input}", "dimensions must be positive.");
             // Synthesized inputs of this shape are made in memory: one tensor must stay within an array's reach.
             if (shape.Aggregate(1.0, (a, d) => a * d) > MaxInputElements)

@@ -21,7 +21,11 @@ public sealed class JobRunner(
     IServiceScopeFactory scopes, NpgsqlDataSource db, BlobStore blobs, JobEventWriter events, JobWebhook webhook, ResultModelRegistrar registrar,
     IEnumerable<IJobStage> stages, ILogger<JobRunner> logger)
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals, // metrics may be infinite
+    };
     private static readonly TimeSpan CancelPoll = TimeSpan.FromSeconds(1);
 
     public async Task RunAsync(Guid jobId, bool recovering, CancellationToken shutdown)
@@ -32,7 +36,7 @@ public sealed class JobRunner(
         if (job is null || JobStatus.IsEnded(job.Status)) return; // deleted or already finished (a duplicate firing)
         if (job.CancelRequested) { await FinishAsync(job.Id, JobStatus.Cancelled, null, null, CancellationToken.None); return; }
         var model = await ctx.Models.AsNoTracking().Include(m => m.Files).FirstOrDefaultAsync(m => m.Id == job.ModelId, shutdown);
-        if (model is null) { await FailAsync(job.Id, "The model was deleted before the job ran.", CancellationToken.None); return; }
+        if (model is null) { await FailAsync(job.Id, new InputGoneException("The model was deleted before the job ran."), null, CancellationToken.None); return; }
 
         await ClaimAsync(jobId, shutdown);
         await events.AppendAsync(jobId, "log", new { level = "info", message = recovering ? "Job restarted after its node stopped." : $"Job started on {Environment.MachineName}." }, shutdown);
@@ -75,7 +79,7 @@ public sealed class JobRunner(
         {
             logger.LogWarning(e, "Job {JobId} failed", jobId);
             var refusal = e.GetBaseException() is Qaas.Runtime.OrtException && final?.ModelPath is { } path
-                ? OriginalModelLoad.Refusal(path, () => SynthesizedSample(final, path))
+                ? OriginalModelLoad.Refusal(path, () => FirstSample(final, path), SampleSource(final))
                 : null;
             await FailAsync(jobId, e, refusal, CancellationToken.None);
         }
@@ -140,13 +144,20 @@ public sealed class JobRunner(
     /// </summary>
     private Task FailAsync(Guid jobId, Exception e, string? refusal, CancellationToken ct)
     {
+        if (e is InputGoneException)
+            return FinishAsync(jobId, JobStatus.Failed, new ProblemDetails
+            {
+                Type = "https://qaas.dev/problems/input-gone", Title = "An input of the job was deleted", Status = 409, Detail = e.Message,
+            }, null, ct);
         if (refusal is not null)
             return FinishAsync(jobId, JobStatus.Failed, new ProblemDetails
             {
                 Type = "https://qaas.dev/problems/unprocessable-model", Title = "ONNX Runtime cannot use this model as given", Status = 422,
                 Detail = refusal,
             }, null, ct);
-        return e is NotSupportedException or Qaas.Onnx.Io.OnnxFormatException
+        // ArithmeticException: .NET's math refusing NaN (e.g. Math.Sign), reached only through non-finite model values.
+        return e is NotSupportedException or Qaas.Onnx.Io.OnnxFormatException or Qaas.Quantization.Formats.NonFiniteValueException
+            or ArithmeticException and not OverflowException
             or Qaas.Quantization.Datasets.DatasetFormatException or Qaas.Quantization.Evaluation.InputShapeException
             ? FinishAsync(jobId, JobStatus.Failed, new ProblemDetails
             {
@@ -155,12 +166,20 @@ public sealed class JobRunner(
             : FailAsync(jobId, e.Message, ct);
     }
 
-    /// <summary>The first input the job synthesized, when it had no dataset to run on (null otherwise).</summary>
-    private static IReadOnlyDictionary<string, Qaas.Runtime.Tensors.Tensor>? SynthesizedSample(JobContext context, string modelPath) =>
-        context.Calibration is null && context.Evaluation is null
-            ? Qaas.Quantization.Evaluation.InputSynthesizer.FromModel(Qaas.Onnx.Io.OnnxModel.Load(modelPath).Proto, 1,
-                (context.Recipe.Seed ?? 0) + 1, Pipeline.Stages.QuantizeStage.InputShapes(context)).Samples().First()
-            : null;
+    /// <summary>The first input the job fed the model: its dataset's first sample, else the first it synthesized.</summary>
+    private static IReadOnlyDictionary<string, Qaas.Runtime.Tensors.Tensor>? FirstSample(JobContext context, string modelPath)
+    {
+        if ((context.Calibration ?? context.Evaluation) is { } dataset && context.Original is { } original)
+            return Qaas.Quantization.Pipeline.DatasetFeed.From(() => Qaas.Quantization.Datasets.DatasetFiles.Open(dataset.Path), original.Inputs,
+                take: 1).Samples().First();
+        return Qaas.Quantization.Evaluation.InputSynthesizer.FromModel(Qaas.Onnx.Io.OnnxModel.Load(modelPath).Proto, 1,
+            (context.Recipe.Seed ?? 0) + 1, Pipeline.Stages.QuantizeStage.InputShapes(context)).Samples().First();
+    }
+
+    private static string SampleSource(JobContext context) =>
+        context.Calibration is not null ? "the first sample of its calibration dataset; check the dataset's values"
+        : context.Evaluation is not null ? "the first sample of its evaluation dataset; check the dataset's values"
+        : "the synthesized inputs; give a calibration or evaluation dataset of real inputs";
 
     private async Task FinishAsync(Guid jobId, string status, ProblemDetails? error, Dictionary<string, object?>? metrics, CancellationToken ct)
     {

@@ -11,10 +11,11 @@ namespace Qaas.Api.Jobs;
 /// </summary>
 public static class OriginalModelLoad
 {
-    /// <param name="sample">Inputs to run the original on as well (the job's synthesized ones); null: loading only.</param>
+    /// <param name="sample">Inputs to run the original on as well (the first the job fed it); null: loading only.</param>
+    /// <param name="source">Where that sample came from, for the message ("the synthesized inputs").</param>
     /// <returns>Why ONNX Runtime refuses the original model, or null when it loads (and runs the sample), or when the
     /// check itself cannot run (e.g. a main file too large to read at once: the failure then stays the service's).</returns>
-    public static string? Refusal(string modelPath, Func<IReadOnlyDictionary<string, Tensor>?> sample)
+    public static string? Refusal(string modelPath, Func<IReadOnlyDictionary<string, Tensor>?> sample, string source)
     {
         InferenceSession session;
         try
@@ -46,8 +47,7 @@ public static class OriginalModelLoad
             }
             catch (OrtException e)
             {
-                return "ONNX Runtime cannot run the uploaded model itself on the synthesized inputs; give a calibration or " +
-                    $"evaluation dataset of real inputs: {e.OrtMessage}";
+                return $"ONNX Runtime cannot run the uploaded model itself on {source}: {e.OrtMessage}";
             }
         }
     }

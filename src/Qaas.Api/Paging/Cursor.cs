@@ -20,7 +20,7 @@ public readonly record struct Cursor(DateTimeOffset CreatedAt, Guid Id)
             var parts = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(cursor)).Split(':');
             return new Cursor(new DateTimeOffset(long.Parse(parts[0]), TimeSpan.Zero), Guid.Parse(parts[1]));
         }
-        catch (Exception e) when (e is FormatException or IndexOutOfRangeException or ArgumentException)
+        catch (Exception e) when (e is FormatException or IndexOutOfRangeException or ArgumentException or OverflowException)
         {
             throw ApiProblemException.Field("cursor", "is not a cursor this service issued.");
         }

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using Qaas.Quantization.Formats;
 
 namespace Qaas.Quantization.Algorithms;
 
@@ -36,7 +37,7 @@ public static class ClipSearch
         if (blockSize < 2)
             throw new ArgumentOutOfRangeException(nameof(blockSize), blockSize, "Block size must be at least 2.");
         if (!float.IsFinite(TensorPrimitives.MaxMagnitude(w)))
-            throw new ArgumentException("Weight holds NaN or infinite values.", nameof(w));
+            throw new NonFiniteValueException("A weight holds NaN or infinite values; its block scales cannot be searched.", nameof(w));
         if (rowWeights is not null && (rowWeights.Length != k || !float.IsFinite(TensorPrimitives.Sum(rowWeights))))
             throw new ArgumentException($"Row weights must be {k} finite values.", nameof(rowWeights));
         int qmax = (1 << bits) - 1, kBlocks = (k + blockSize - 1) / blockSize;

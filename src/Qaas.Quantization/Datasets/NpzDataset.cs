@@ -88,7 +88,12 @@ public sealed class NpzDataset : ICalibrationDataset
                 foreach (var r in readers)
                 {
                     var data = new byte[r.Bytes];
-                    r.Stream.ReadExactly(data);
+                    // The archive's directory passed the upload's checks; its entry data may still be short or corrupt.
+                    try { r.Stream.ReadExactly(data); }
+                    catch (Exception e) when (e is EndOfStreamException or InvalidDataException)
+                    {
+                        throw new DatasetFormatException($"array '{r.Name}': sample {i} cannot be read ({e.Message}); the archive entry is shorter than its header says or corrupt");
+                    }
                     sample[r.Name] = new SampleTensor(r.Type, r.Shape, data);
                 }
                 yield return sample;

@@ -18,7 +18,8 @@ public sealed partial class OnnxTestDataDataset : ICalibrationDataset
     readonly SortedDictionary<int, SortedDictionary<int, ZipArchiveEntry>> _sets = [];
     string[] _names = [];
 
-    [GeneratedRegex(@"(?:^|/)test_data_set_(\d+)/input_(\d+)\.pb$")]
+    // ASCII digits only (\d also matches other scripts' digits), at most 9 of them so that they fit an int.
+    [GeneratedRegex(@"(?:^|/)test_data_set_([0-9]{1,9})/input_([0-9]{1,9})\.pb$")]
     private static partial Regex InputEntry();
 
     OnnxTestDataDataset(ZipArchive zip) => _zip = zip;

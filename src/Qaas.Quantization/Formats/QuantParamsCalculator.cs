@@ -22,7 +22,7 @@ public static class QuantParamsCalculator
         if (qmax <= qmin)
             throw new ArgumentException("qmax must exceed qmin.");
         if (float.IsNaN(min) || float.IsNaN(max))
-            throw new ArgumentException("Range contains NaN.");
+            throw new NonFiniteValueException("A quantization range contains NaN: the values it was measured on (a weight, a constant or an activation) are not all numbers.");
         min = MathF.Min(min, 0f);
         max = MathF.Max(max, 0f);
         if (symmetric)

@@ -38,6 +38,8 @@ internal static class LatencyCosts
                 for (int b = 0; b < bits.Length; b++)
                 {
                     var model = modelAt(bits[b]);
+                    // ORT writes node names into the profile's JSON unescaped: a quote in one would break the file.
+                    RenameNodes(model.Graph, "n");
                     // Profile events carry node names (the quantizer names every MatMulNBits it writes).
                     nodeWeights[b] = new Dictionary<string, int>(StringComparer.Ordinal);
                     foreach (var node in model.Graph.Node.Where(n => n.OpType == "MatMulNBits" && n.Name.Length > 0))
@@ -72,5 +74,19 @@ internal static class LatencyCosts
             catch (IOException) { } // a leftover temp folder must not hide what went wrong (or a cancellation)
         }
         return costs;
+    }
+
+    // Plain names ("n0", "n1", "n3_g0_n2" in subgraphs) that need no escaping; names mean nothing to ORT's execution.
+    private static void RenameNodes(GraphProto graph, string prefix)
+    {
+        for (int i = 0; i < graph.Node.Count; i++)
+        {
+            var node = graph.Node[i];
+            node.Name = $"{prefix}{i}";
+            int g = 0;
+            foreach (var attribute in node.Attribute)
+                foreach (var subgraph in attribute.Graphs.Prepend(attribute.G).Where(s => s is not null))
+                    RenameNodes(subgraph, $"{node.Name}_g{g++}_n");
+        }
     }
 }

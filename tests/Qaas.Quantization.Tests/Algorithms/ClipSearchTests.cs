@@ -89,7 +89,7 @@ public class ClipSearchTests
     {
         var w = TestData.Gaussian(64 * 8, 1f, seed: 4);
         w[40 * 8 + 3] = float.NaN;
-        var e = Assert.Throws<ArgumentException>(() => ClipSearch.Quantize(w, 64, 8, 4, 32, true));
+        var e = Assert.Throws<Qaas.Quantization.Formats.NonFiniteValueException>(() => ClipSearch.Quantize(w, 64, 8, 4, 32, true));
         Assert.Contains("NaN", e.Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => ClipSearch.Quantize(w, 64, 8, 9, 32, true));
         Assert.Throws<ArgumentException>(() => ClipSearch.Quantize(w, 63, 8, 4, 32, true));

@@ -175,6 +175,17 @@ public class MixedPrecisionSearchTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_node_name_with_a_quote_does_not_break_the_latency_profile()
+    {
+        // ORT writes node names into its profile's JSON without escaping them.
+        var proto = TransformerModelBuilder.Build(Options with { Blocks = 1 });
+        foreach (var node in proto.Graph.Node.Where(n => n.OpType == "MatMul"))
+            node.Name += "\"q\\";
+        var mixed = MixedPrecisionSearch.Quantize(OnnxModel.FromProto(proto), Latency(10), Sentences(Options, 2, 8, 10));
+        Assert.All(Bits(mixed.Model), b => Assert.Equal(8, b));
+    }
+
+    [Fact]
     public void The_measured_difference_is_shared_by_profiled_differences_of_its_sign()
     {
         // Profiled int8 - int4: +2, -1, +5 us; the whole model measured 70 us slower at int8.

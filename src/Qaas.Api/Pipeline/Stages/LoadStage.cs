@@ -42,7 +42,7 @@ public sealed class LoadStage(BlobStore blobs) : IJobStage
     {
         if (id is not { } datasetId) return null;
         var record = await db.Datasets.AsNoTracking().FirstOrDefaultAsync(d => d.Id == datasetId, ct)
-            ?? throw new InvalidOperationException($"The {role} dataset {datasetId} was deleted before the job ran.");
+            ?? throw new Jobs.InputGoneException($"The {role} dataset {datasetId} was deleted before the job ran.");
         var path = Path.Combine(context.WorkDirectory, $"{role}.dataset");
         await CopyBlobAsync(record.BlobSha256, path, ct);
         await context.Reporter.LogAsync("info", $"Loaded {role} dataset '{record.Name}' ({record.Samples} samples).", ct);

@@ -16,6 +16,8 @@ public sealed class ReportStage : IJobStage
     {
         WriteIndented = true,
         DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+        // A weight of ±inf or an exploding output makes an infinite error: written as "Infinity", not a failed job.
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
     // "0.12.0+<commit>": the SDK stamps the git commit the build came from (version in Directory.Build.props).
