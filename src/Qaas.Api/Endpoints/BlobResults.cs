@@ -4,7 +4,8 @@ using EntityTag = Microsoft.Net.Http.Headers.EntityTagHeaderValue;
 
 namespace Qaas.Api.Endpoints;
 
-/// <summary>Streams a blob as a download with ETag (its SHA-256), Content-Length, and single-range Range support (206/416).</summary>
+/// <summary>Streams a blob as a download with ETag (its SHA-256), Content-Length, and single-range Range support (206/416;
+/// other Range headers are ignored).</summary>
 public static class BlobResults
 {
     public static async Task WriteAsync(HttpContext http, BlobStore blobs, string sha256, long size, string contentType, string fileName)
@@ -25,14 +26,20 @@ public static class BlobResults
         var ifRange = http.Request.Headers.IfRange.ToString();
         if (!string.IsNullOrEmpty(range) && (string.IsNullOrEmpty(ifRange) || ifRange == etag))
         {
-            if (!TryParseRange(range, size, out from, out to))
+            switch (ParseRange(range, size, out from, out to))
             {
-                response.StatusCode = StatusCodes.Status416RangeNotSatisfiable;
-                response.Headers.ContentRange = $"bytes */{size}";
-                return;
+                case RangeRequest.Unsatisfiable:
+                    response.StatusCode = StatusCodes.Status416RangeNotSatisfiable;
+                    response.Headers.ContentRange = $"bytes */{size}";
+                    return;
+                case RangeRequest.Single:
+                    response.StatusCode = StatusCodes.Status206PartialContent;
+                    response.Headers.ContentRange = $"bytes {from}-{to}/{size}";
+                    break;
+                default: // RFC 9110 lets a server ignore a Range it does not serve: the whole content, 200
+                    (from, to) = (0, size - 1);
+                    break;
             }
-            response.StatusCode = StatusCodes.Status206PartialContent;
-            response.Headers.ContentRange = $"bytes {from}-{to}/{size}";
         }
         var length = size == 0 ? 0 : to - from + 1;
         response.ContentType = contentType;
@@ -52,15 +59,19 @@ public static class BlobResults
         }
     }
 
-    /// <summary>One range: "bytes=a-b", "bytes=a-" or "bytes=-n". Multiple ranges are not supported (answered as unsatisfiable).</summary>
-    private static bool TryParseRange(string header, long size, out long from, out long to)
+    private enum RangeRequest { Ignored, Single, Unsatisfiable }
+
+    /// <summary>One range: "bytes=a-b", "bytes=a-" or "bytes=-n". Several ranges, other units or a malformed header are
+    /// ignored (the whole content is sent); a byte range past the end is unsatisfiable.</summary>
+    private static RangeRequest ParseRange(string header, long size, out long from, out long to)
     {
         from = 0; to = size - 1;
-        if (!RangeHeaderValue.TryParse(header, out var parsed) || parsed.Unit.Value != "bytes" || parsed.Ranges.Count != 1) return false;
+        if (!RangeHeaderValue.TryParse(header, out var parsed) || parsed.Unit.Value != "bytes" || parsed.Ranges.Count != 1)
+            return RangeRequest.Ignored;
         var r = parsed.Ranges.First();
-        if (r.From is null && r.To is null) return false;
+        if (r.From is null && r.To is null) return RangeRequest.Ignored;
         if (r.From is null) { from = Math.Max(0, size - r.To!.Value); to = size - 1; }
         else { from = r.From.Value; to = Math.Min(r.To ?? size - 1, size - 1); }
-        return from <= to && from < size;
+        return from <= to && from < size ? RangeRequest.Single : RangeRequest.Unsatisfiable;
     }
 }

@@ -27,6 +27,7 @@ public static class KeysEndpoints
         if (!Roles.IsValid(role)) throw ApiProblemException.Field("role", $"must be '{Roles.Admin}' or '{Roles.Member}'.");
         var tenantId = body.TenantId ?? request.HttpContext.User.GetTenantId();
         if (!await db.Tenants.AnyAsync(t => t.Id == tenantId, ct)) throw new ApiProblemException(404, $"tenantId: tenant {tenantId} was not found.");
+        if (body.Name is { Length: > 100 }) throw ApiProblemException.Field("name", "must be at most 100 characters.");
         var secret = ApiKeySecrets.Generate();
         var key = BootstrapApiKey.NewKey(tenantId, string.IsNullOrWhiteSpace(body.Name) ? "key" : body.Name.Trim(), secret, role);
         key.CreatedAt = Timestamps.Now();

@@ -131,6 +131,15 @@ public static class RecipeValidator
             add($"{field}.format", $"weight-only '{wt}' is stored with format 'matmulnbits' (2, 4 or 8-bit blocks); int3, nf4 and fp4e2m1 use 'qdq'");
         if (r.Format == "qoperator" && at is not ("dynamic" or "none") && !isFloat16)
             CheckQOperator(wt, at, field, add);
+        // Static QDQ: what StaticQuantSettings accepts, checked before the job is queued rather than when it runs.
+        if (r.Format == "qdq" && at is not ("dynamic" or "none" or null) && !isFloat16)
+        {
+            if (wt is not ("int8" or "uint8" or "fp8e4m3fn" or "fp8e5m2"))
+                add($"{field}.weights.type", $"static quantization (activations '{at}') takes int8, uint8, fp8e4m3fn or fp8e5m2 weights, " +
+                    $"not '{wt}'; 2- and 4-bit weights are weight-only: format 'matmulnbits' with activations 'none' (e.g. preset w4-rtn)");
+            if (at is not ("uint8" or "int8" or "fp8e4m3fn" or "fp8e5m2"))
+                add($"{field}.activations.type", $"static quantization takes uint8, int8, fp8e4m3fn or fp8e5m2 activations, not '{at}'");
+        }
         foreach (var t in r.Transforms?.Intersect(StaticTransforms) ?? [])
             if (at is not ("uint8" or "int8") || wt is not ("int8" or "uint8"))
                 add($"{field}.transforms", $"'{t}' is part of static integer quantization (bias correction and SmoothQuant use its calibration data): " +

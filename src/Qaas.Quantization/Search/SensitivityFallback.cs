@@ -100,8 +100,11 @@ public static class SensitivityFallback
         warnings.Add(met
             ? $"Acceptance limits ({limits}) failed fully quantized (lowest output SQNR {before:F1} dB on the calibration samples); kept " +
               $"{kept.Count} of {names.Count} most sensitive nodes in fp32 to meet them there ({after:F1} dB): {string.Join(", ", kept)}."
-            : $"Acceptance limits ({limits}) could not be met: lowest output SQNR on the calibration samples {before:F1} dB fully " +
-              $"quantized, {after:F1} dB with the {kept.Count} most sensitive of {names.Count} nodes in fp32 (the most allowed): {string.Join(", ", kept)}.");
+            : kept.Count == 0
+                ? $"Acceptance limits ({limits}) could not be met: lowest output SQNR on the calibration samples {before:F1} dB fully " +
+                  $"quantized, and no node may stay in fp32 ({options.MaxFloatShare:P0} of {names.Count} nodes rounds down to none)."
+                : $"Acceptance limits ({limits}) could not be met: lowest output SQNR on the calibration samples {before:F1} dB fully " +
+                  $"quantized, {after:F1} dB with the {kept.Count} most sensitive of {names.Count} nodes in fp32 (the most allowed): {string.Join(", ", kept)}.");
         var search = ParetoFront.Of(tried, tried[bestPoint]);
         var result = new FallbackResult(chosenModel with { Nodes = nodes, Warnings = warnings, Search = search }, kept, sensitivity, before, after, met);
         return Done(result, progress);

@@ -116,6 +116,16 @@ public sealed class JobsTests(QaasService service) : IClassFixture<QaasService>
         Assert.Equal(bytes[5..15], await partial.Content.ReadAsByteArrayAsync());
         Assert.Equal($"bytes 5-14/{bytes.Length}", partial.Content.Headers.ContentRange!.ToString());
 
+        // Several ranges, or another unit, are ignored: the whole artifact.
+        foreach (var header in new[] { "bytes=0-3,8-11", "items=0-5" })
+        {
+            using var ignored = new HttpRequestMessage(HttpMethod.Get, artifact.Str("url"));
+            ignored.Headers.TryAddWithoutValidation("Range", header);
+            using var whole = await client.SendAsync(ignored);
+            Assert.Equal(HttpStatusCode.OK, whole.StatusCode);
+            Assert.Equal(bytes, await whole.Content.ReadAsByteArrayAsync());
+        }
+
         using var conditional = new HttpRequestMessage(HttpMethod.Get, artifact.Str("url"));
         conditional.Headers.IfNoneMatch.Add(etag);
         Assert.Equal(HttpStatusCode.NotModified, (await client.SendAsync(conditional)).StatusCode);
@@ -243,6 +253,13 @@ public sealed class JobsTests(QaasService service) : IClassFixture<QaasService>
             .ExpectProblemAsync(HttpStatusCode.BadRequest);
         Assert.True(unknownPreset.GetProperty("errors").TryGetProperty("preset", out _), unknownPreset.ToString());
         Assert.StartsWith("preset: unknown preset 'int9'", unknownPreset.Str("detail"));
+
+        // Schema-valid but not a combination static quantization runs: refused before the job is queued.
+        var staticInt4 = await (await client.PostJsonAsync("/v1/jobs",
+                $$$$"""{"modelId":"{{{{modelId}}}}","recipe":{"preset":"int8-static","weights":{"type":"int4"},"activations":{"type":"int16"}}}"""))
+            .ExpectProblemAsync(HttpStatusCode.BadRequest);
+        Assert.Contains("matmulnbits", staticInt4.GetProperty("errors").GetProperty("recipe.weights.type")[0].GetString());
+        Assert.True(staticInt4.GetProperty("errors").TryGetProperty("recipe.activations.type", out _), staticInt4.ToString());
 
         var badValue = await (await client.PostJsonAsync("/v1/jobs", $$$$"""{"modelId":"{{{{modelId}}}}","recipe":{"weights":{"type":"int9"}}}"""))
             .ExpectProblemAsync(HttpStatusCode.BadRequest);
