@@ -18,7 +18,11 @@ internal sealed record OpTyping(int[]? TInputs, int[]? TOutputs, bool Float16Saf
     private static readonly Dictionary<string, OpTyping> Table = Build();
 
     public static OpTyping? Of(NodeProto node) =>
-        node.Domain is "" or "ai.onnx" && Table.TryGetValue(node.OpType, out var t) ? t : null;
+        node.Domain is "" or "ai.onnx" && Table.TryGetValue(node.OpType, out var t) && !TrainingBatchNorm(node) ? t : null;
+
+    // Training-mode BatchNormalization also outputs the running statistics, which would follow T too: it stays float32.
+    private static bool TrainingBatchNorm(NodeProto node) =>
+        node.OpType == "BatchNormalization" && node.Output.Skip(1).Any(o => o.Length > 0);
 
     public bool IsTInput(int index) => TInputs is null || Array.IndexOf(TInputs, index) >= 0;
     public bool IsTOutput(int index) => TOutputs is null || Array.IndexOf(TOutputs, index) >= 0;

@@ -16,6 +16,17 @@ public class Float16ConverterTests
     private static Recipe Fp16(string type = "fp16") =>
         RecipeResolver.Resolve(new Recipe { Preset = "fp16", Weights = new WeightSpec { Type = type } });
 
+    [Fact]
+    public void Training_mode_BatchNormalization_stays_float32_so_that_its_statistics_keep_their_declared_type()
+    {
+        // The backend test's model outputs the running mean and variance as float32 beside y.
+        var model = OnnxModel.Load(Path.Combine(RepositoryPaths.OnnxTestData, "node", "test_batchnorm_example_training_mode", "model.onnx"));
+        var result = Float16Converter.Quantize(model, Fp16(), default);
+        Assert.DoesNotContain(result.Nodes, n => n.OpType == "BatchNormalization");
+        using var session = InferenceSession.Create(result.Model.ToByteArray()); // ORT refused the float16 statistics before
+        Assert.All(session.Outputs, o => Assert.Equal(TensorElementType.Float, o.ElementType));
+    }
+
     [Theory]
     [InlineData("fp16", 6)]
     [InlineData("bf16", 13)]
