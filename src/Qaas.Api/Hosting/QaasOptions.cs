@@ -13,6 +13,8 @@ public sealed class QaasOptions
     public string SchedulerNamePrefix { get; set; } = "qaas";
     /// <summary>A pool counts as live when a node of it checked in within this window.</summary>
     public TimeSpan PoolLivenessWindow { get; set; } = TimeSpan.FromSeconds(15);
+    /// <summary>Longest a job may run on a worker; past it the job fails (422) and the worker takes the next one.</summary>
+    public TimeSpan JobTimeout { get; set; } = TimeSpan.FromHours(6);
     /// <summary>Quartz cluster check-in interval (also the misfire threshold): how fast a dead node's jobs are recovered.</summary>
     public TimeSpan ClusterCheckinInterval { get; set; } = TimeSpan.FromSeconds(2);
 }

@@ -19,7 +19,7 @@ namespace Qaas.Api.Jobs;
 /// </summary>
 public sealed class JobRunner(
     IServiceScopeFactory scopes, NpgsqlDataSource db, BlobStore blobs, JobEventWriter events, JobWebhook webhook, ResultModelRegistrar registrar,
-    IEnumerable<IJobStage> stages, ILogger<JobRunner> logger)
+    IEnumerable<IJobStage> stages, Microsoft.Extensions.Options.IOptions<Hosting.QaasOptions> options, ILogger<JobRunner> logger)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -46,6 +46,8 @@ public sealed class JobRunner(
         Directory.CreateDirectory(work);
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
         WatchCancel(jobId, cancel);
+        using var timeLimit = new CancellationTokenSource(options.Value.JobTimeout);
+        using var timedOut = timeLimit.Token.Register(() => cancel.Cancel());
         var stageList = stages.ToList();
         JobContext? final = null;
         try
@@ -68,6 +70,16 @@ public sealed class JobRunner(
         }
         catch (OperationCanceledException)
         {
+            if (timeLimit.IsCancellationRequested && !shutdown.IsCancellationRequested && !await CancelRequestedAsync(jobId, CancellationToken.None))
+            {
+                await FinishAsync(jobId, JobStatus.Failed, new ProblemDetails
+                {
+                    Type = "https://qaas.dev/problems/time-limit", Title = "The job ran out of time", Status = 422,
+                    Detail = $"The job ran longer than the workers' limit of {options.Value.JobTimeout} (Qaas:JobTimeout) and was stopped " +
+                        "(a model whose loops or shapes make it run very long on the given inputs, or a recipe whose search is too large).",
+                }, null, CancellationToken.None);
+                return;
+            }
             if (shutdown.IsCancellationRequested && !await CancelRequestedAsync(jobId, CancellationToken.None))
             {
                 logger.LogInformation("Job {JobId} interrupted by node shutdown; Quartz hands it to another node", jobId);

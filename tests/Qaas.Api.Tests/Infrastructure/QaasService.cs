@@ -82,3 +82,9 @@ public sealed class GpuPoolService : QaasService
 {
     protected override IEnumerable<string> ExtraArgs => ["--pool=gpu"];
 }
+
+/// <summary>Service whose jobs have a 20 s extra stage but may run only 2 s.</summary>
+public sealed class TimeLimitService : QaasService
+{
+    protected override IEnumerable<string> ExtraArgs => ["--Qaas:Testing:StageDelay=00:00:20", "--Qaas:JobTimeout=00:00:02"];
+}
