@@ -29,6 +29,7 @@ public static class ModelsEndpoints
         g.MapGet("/{id:guid}", Get).Produces<ModelResponse>().ProducesProblem(404);
         g.MapGet("/{id:guid}/content", Content).Produces(200, contentType: "application/octet-stream").ProducesProblem(404)
             .WithSummary("Download the .onnx (or ?file= one file of an external-data set)");
+        g.MapMethods("/{id:guid}/content", ["HEAD"], Content).ExcludeFromDescription(); // size and ETag without the body
         g.MapGet("/{id:guid}/content.zip", ContentZip).Produces(200, contentType: "application/zip").ProducesProblem(404);
         g.MapDelete("/{id:guid}", Delete).Produces(204).ProducesProblem(404).ProducesProblem(409);
     }

@@ -116,6 +116,13 @@ public sealed class JobsTests(QaasService service) : IClassFixture<QaasService>
         Assert.Equal(bytes[5..15], await partial.Content.ReadAsByteArrayAsync());
         Assert.Equal($"bytes 5-14/{bytes.Length}", partial.Content.Headers.ContentRange!.ToString());
 
+        // HEAD: the headers alone.
+        using var head = await client.SendAsync(new HttpRequestMessage(HttpMethod.Head, artifact.Str("url")));
+        Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+        Assert.Equal(bytes.Length, head.Content.Headers.ContentLength);
+        Assert.Equal(etag, head.Headers.ETag);
+        Assert.Empty(await head.Content.ReadAsByteArrayAsync());
+
         // Several ranges, or another unit, are ignored: the whole artifact.
         foreach (var header in new[] { "bytes=0-3,8-11", "items=0-5" })
         {
