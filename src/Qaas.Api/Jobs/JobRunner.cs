@@ -36,7 +36,7 @@ public sealed class JobRunner(
         if (job is null || JobStatus.IsEnded(job.Status)) return; // deleted or already finished (a duplicate firing)
         if (job.CancelRequested) { await FinishAsync(job.Id, JobStatus.Cancelled, null, null, CancellationToken.None); return; }
         var model = await ctx.Models.AsNoTracking().Include(m => m.Files).FirstOrDefaultAsync(m => m.Id == job.ModelId, shutdown);
-        if (model is null) { await FailAsync(job.Id, new InputGoneException("The model was deleted before the job ran."), null, CancellationToken.None); return; }
+        if (model is null) { await FailAsync(job.Id, new InputGoneException("The model was deleted before the job ran."), null); return; }
 
         await ClaimAsync(jobId, shutdown);
         await events.AppendAsync(jobId, "log", new { level = "info", message = recovering ? "Job restarted after its node stopped." : $"Job started on {Environment.MachineName}." }, shutdown);
@@ -72,12 +72,7 @@ public sealed class JobRunner(
         {
             if (timeLimit.IsCancellationRequested && !shutdown.IsCancellationRequested && !await CancelRequestedAsync(jobId, CancellationToken.None))
             {
-                await FinishAsync(jobId, JobStatus.Failed, new ProblemDetails
-                {
-                    Type = "https://qaas.dev/problems/time-limit", Title = "The job ran out of time", Status = 422,
-                    Detail = $"The job ran longer than the workers' limit of {options.Value.JobTimeout} (Qaas:JobTimeout) and was stopped " +
-                        "(a model whose loops or shapes make it run very long on the given inputs, or a recipe whose search is too large).",
-                }, null, CancellationToken.None);
+                await FinishAsync(jobId, JobStatus.Failed, JobFailure.TimeLimit(options.Value.JobTimeout), null, CancellationToken.None);
                 return;
             }
             if (shutdown.IsCancellationRequested && !await CancelRequestedAsync(jobId, CancellationToken.None))
@@ -91,9 +86,9 @@ public sealed class JobRunner(
         {
             logger.LogWarning(e, "Job {JobId} failed", jobId);
             var refusal = e.GetBaseException() is Qaas.Runtime.OrtException && final?.ModelPath is { } path
-                ? OriginalModelLoad.Refusal(path, () => FirstSample(final, path), SampleSource(final))
+                ? OriginalModelLoad.RefusalFor(final, path)
                 : null;
-            await FailAsync(jobId, e, refusal, CancellationToken.None);
+            await FailAsync(jobId, e, refusal);
         }
         finally
         {
@@ -147,51 +142,8 @@ public sealed class JobRunner(
         await cmd.ExecuteNonQueryAsync(ct);
     }
 
-    private Task FailAsync(Guid jobId, string message, CancellationToken ct) => FinishAsync(jobId, JobStatus.Failed,
-        new ProblemDetails { Type = "https://qaas.dev/problems/job-failed", Title = "Job failed", Status = 500, Detail = message }, null, ct);
-
-    /// <summary>
-    /// A model or dataset the recipe cannot handle, or a model ONNX Runtime refuses to load (<paramref name="refusal"/>),
-    /// is the input's problem (422); anything else is ours (500).
-    /// </summary>
-    private Task FailAsync(Guid jobId, Exception e, string? refusal, CancellationToken ct)
-    {
-        if (e is InputGoneException)
-            return FinishAsync(jobId, JobStatus.Failed, new ProblemDetails
-            {
-                Type = "https://qaas.dev/problems/input-gone", Title = "An input of the job was deleted", Status = 409, Detail = e.Message,
-            }, null, ct);
-        if (refusal is not null)
-            return FinishAsync(jobId, JobStatus.Failed, new ProblemDetails
-            {
-                Type = "https://qaas.dev/problems/unprocessable-model", Title = "ONNX Runtime cannot use this model as given", Status = 422,
-                Detail = refusal,
-            }, null, ct);
-        // ArithmeticException: .NET's math refusing NaN (e.g. Math.Sign), reached only through non-finite model values.
-        return e is NotSupportedException or Qaas.Onnx.Io.OnnxFormatException or Qaas.Quantization.Formats.NonFiniteValueException
-            or ArithmeticException and not OverflowException
-            or Qaas.Quantization.Datasets.DatasetFormatException or Qaas.Quantization.Evaluation.InputShapeException
-            ? FinishAsync(jobId, JobStatus.Failed, new ProblemDetails
-            {
-                Type = "https://qaas.dev/problems/unprocessable-model", Title = "The recipe cannot be applied to this model", Status = 422, Detail = e.Message,
-            }, null, ct)
-            : FailAsync(jobId, e.Message, ct);
-    }
-
-    /// <summary>The first input the job fed the model: its dataset's first sample, else the first it synthesized.</summary>
-    private static IReadOnlyDictionary<string, Qaas.Runtime.Tensors.Tensor>? FirstSample(JobContext context, string modelPath)
-    {
-        if ((context.Calibration ?? context.Evaluation) is { } dataset && context.Original is { } original)
-            return Qaas.Quantization.Pipeline.DatasetFeed.From(() => Qaas.Quantization.Datasets.DatasetFiles.Open(dataset.Path), original.Inputs,
-                take: 1).Samples().First();
-        return Qaas.Quantization.Evaluation.InputSynthesizer.FromModel(Qaas.Onnx.Io.OnnxModel.Load(modelPath).Proto, 1,
-            (context.Recipe.Seed ?? 0) + 1, Pipeline.Stages.QuantizeStage.InputShapes(context)).Samples().First();
-    }
-
-    private static string SampleSource(JobContext context) =>
-        context.Calibration is not null ? "the first sample of its calibration dataset; check the dataset's values"
-        : context.Evaluation is not null ? "the first sample of its evaluation dataset; check the dataset's values"
-        : "the synthesized inputs; give a calibration or evaluation dataset of real inputs";
+    private Task FailAsync(Guid jobId, Exception e, string? refusal) =>
+        FinishAsync(jobId, JobStatus.Failed, JobFailure.Of(e, refusal), null, CancellationToken.None);
 
     private async Task FinishAsync(Guid jobId, string status, ProblemDetails? error, Dictionary<string, object?>? metrics, CancellationToken ct)
     {

@@ -11,6 +11,10 @@ namespace Qaas.Api.Jobs;
 /// </summary>
 public static class OriginalModelLoad
 {
+    /// <summary>The check for a job: the original model loaded and run on the first input the job fed it.</summary>
+    public static string? RefusalFor(Pipeline.JobContext context, string modelPath) =>
+        Refusal(modelPath, () => FirstSample(context, modelPath), SampleSource(context));
+
     /// <param name="sample">Inputs to run the original on as well (the first the job fed it); null: loading only.</param>
     /// <param name="source">Where that sample came from, for the message ("the synthesized inputs").</param>
     /// <returns>Why ONNX Runtime refuses the original model, or null when it loads (and runs the sample), or when the
@@ -51,4 +55,19 @@ public static class OriginalModelLoad
             }
         }
     }
+
+    /// <summary>The first input the job fed the model: its dataset's first sample, else the first it synthesized.</summary>
+    private static IReadOnlyDictionary<string, Tensor>? FirstSample(Pipeline.JobContext context, string modelPath)
+    {
+        if ((context.Calibration ?? context.Evaluation) is { } dataset && context.Original is { } original)
+            return Quantization.Pipeline.DatasetFeed.From(() => Quantization.Datasets.DatasetFiles.Open(dataset.Path), original.Inputs,
+                take: 1).Samples().First();
+        return Quantization.Evaluation.InputSynthesizer.FromModel(Onnx.Io.OnnxModel.Load(modelPath).Proto, 1,
+            (context.Recipe.Seed ?? 0) + 1, Pipeline.Stages.QuantizeStage.InputShapes(context)).Samples().First();
+    }
+
+    private static string SampleSource(Pipeline.JobContext context) =>
+        context.Calibration is not null ? "the first sample of its calibration dataset; check the dataset's values"
+        : context.Evaluation is not null ? "the first sample of its evaluation dataset; check the dataset's values"
+        : "the synthesized inputs; give a calibration or evaluation dataset of real inputs";
 }
