@@ -77,6 +77,9 @@ public static class JobsEndpoints
         if (req.Priority is < -100 or > 100) throw ApiProblemException.Field("priority", "must be between -100 and 100.");
         if (req.WebhookUrl is { } hook && (!Uri.TryCreate(hook, UriKind.Absolute, out var u) || u.Scheme is not ("http" or "https")))
             throw ApiProblemException.Field("webhookUrl", "must be an absolute http(s) URL.");
+        if (req.WebhookUrl is not null && System.Net.IPAddress.TryParse(new Uri(req.WebhookUrl).Host.Trim('[', ']'), out var literal)
+            && !Jobs.WebhookAddresses.IsAllowed(literal))
+            throw ApiProblemException.Field("webhookUrl", "may not point at a link-local address (169.254.0.0/16, fe80::/10), where cloud machines serve their credentials.");
         foreach (var (input, shape) in req.InputShapes ?? [])
         {
             if (shape is null || shape.Length == 0) throw ApiProblemException.Field($"inputShapes.{input}", "must be an array of dimensions.");

@@ -13,6 +13,9 @@ public static class Logging
             .MinimumLevel.Information()
             .MinimumLevel.Override("Microsoft.AspNetCore", Serilog.Events.LogEventLevel.Warning)
             .MinimumLevel.Override("Microsoft.EntityFrameworkCore", Serilog.Events.LogEventLevel.Warning)
+            // EF Core logs a failed SaveChanges at Error before the exception reaches the problem handler, which answers
+            // the client's own faults (a duplicate name, a NUL character) with a 4xx and logs real failures itself.
+            .MinimumLevel.Override("Microsoft.EntityFrameworkCore.Update", Serilog.Events.LogEventLevel.Fatal)
             .MinimumLevel.Override("Quartz", Serilog.Events.LogEventLevel.Warning)
             .Enrich.FromLogContext();
         lc = json

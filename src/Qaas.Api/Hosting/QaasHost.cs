@@ -82,6 +82,7 @@ public static class QaasHost
 
         s.AddSingleton<JobEventWriter>();
         s.AddHttpClient();
+        s.AddHttpClient(nameof(Jobs.JobWebhook)).ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { ConnectCallback = Jobs.WebhookAddresses.ConnectAsync });
         s.AddSingleton<JobWebhook>();
         s.AddSingleton<ResultModelRegistrar>();
         s.AddSingleton<JobRunner>();

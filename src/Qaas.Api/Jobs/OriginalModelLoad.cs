@@ -29,7 +29,7 @@ public static class OriginalModelLoad
         }
         catch (OrtException e)
         {
-            return $"ONNX Runtime refuses the uploaded model itself, before any quantization: {e.OrtMessage}";
+            return $"ONNX Runtime refuses the uploaded model itself, not only what the job made of it: {e.OrtMessage}";
         }
         catch (Exception e) when (e is IOException or OutOfMemoryException or UnauthorizedAccessException)
         {

@@ -69,6 +69,34 @@ public sealed class ErrorAccumulator
             ae += MathF.Abs(e);
             max = MathF.Max(max, MathF.Abs(e));
         }
+        // Squares of values past ~1.8e19 overflow float: such a chunk is summed again in double.
+        if (!(float.IsFinite(rr) && float.IsFinite(cc) && float.IsFinite(rc) && float.IsFinite(ee) && float.IsFinite(ae)))
+        {
+            AddChunkInDouble(r, c);
+            return;
+        }
+        _referenceEnergy += rr;
+        _candidateEnergy += cc;
+        _dot += rc;
+        _errorEnergy += ee;
+        _absoluteError += ae;
+        _maxAbsoluteError = MathF.Max(_maxAbsoluteError, max);
+    }
+
+    private void AddChunkInDouble(ReadOnlySpan<float> r, ReadOnlySpan<float> c)
+    {
+        double rr = 0, cc = 0, rc = 0, ee = 0, ae = 0;
+        float max = 0;
+        for (int i = 0; i < r.Length; i++)
+        {
+            double a = r[i], b = c[i], e = b - a;
+            rr += a * a;
+            cc += b * b;
+            rc += a * b;
+            ee += e * e;
+            ae += Math.Abs(e);
+            max = MathF.Max(max, (float)Math.Abs(e));
+        }
         _referenceEnergy += rr;
         _candidateEnergy += cc;
         _dot += rc;

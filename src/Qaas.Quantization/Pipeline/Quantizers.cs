@@ -23,10 +23,10 @@ public static class Quantizers
     {
         if (IsFloatConversion(recipe)) return Float16Converter.Quantize(model, recipe, ct);
         if (recipe.Format == "matmulnbits")
-            return WithPrefill(recipe.MixedPrecision is not null
+            return WithAcceptanceNote(WithPrefill(recipe.MixedPrecision is not null
                 ? MixedPrecisionSearch.Quantize(model, recipe,
                     calibration ?? throw new ArgumentException("mixed precision needs calibration samples", nameof(calibration)), progress, ct)
-                : MatMulNBitsQuantizer.Quantize(model, recipe, MatMulNBitsOptions.Default, ct, calibration, progress), recipe);
+                : MatMulNBitsQuantizer.Quantize(model, recipe, MatMulNBitsOptions.Default, ct, calibration, progress), recipe), recipe);
         if (recipe.Activations?.Type == "dynamic") return DynamicQuantizer.Quantize(model, recipe, ct);
         if (recipe.Weights?.Type is "int3" or "nf4" or "fp4e2m1") return CodedWeightQuantizer.Quantize(model, recipe, ct);
         var feed = calibration ?? throw new ArgumentException("static quantization needs calibration samples", nameof(calibration));
@@ -41,6 +41,16 @@ public static class Quantizers
     /// <summary>recipe.prefill: the int8 path for inputs of many rows, <see cref="PrefillBranch.ApplyFor"/>.</summary>
     static QuantizedModel WithPrefill(QuantizedModel quantized, Recipe recipe) =>
         PrefillBranch.ApplyFor(quantized.Model, recipe.Prefill, recipe.Evaluation?.ExecutionProvider) is { } note ? quantized with { Warnings = [.. quantized.Warnings, note] } : quantized;
+
+    // Only static integer quantization searches for what meets the acceptance limits; elsewhere they are a verdict only.
+    static QuantizedModel WithAcceptanceNote(QuantizedModel quantized, Recipe recipe) =>
+        AcceptanceLimits.From(recipe.Acceptance).Any
+            ? quantized with
+            {
+                Warnings = [.. quantized.Warnings, "The acceptance limits are checked on the result but do not steer this recipe: " +
+                    "MatMulNBits weights are not kept in fp32 to meet them (mixed precision's budget, or more bits, is the lever)."],
+            }
+            : quantized;
 
     static bool IsFloatConversion(Recipe recipe) => recipe.Weights?.Type is "fp16" or "bf16";
 }

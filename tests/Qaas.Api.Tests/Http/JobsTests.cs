@@ -58,6 +58,20 @@ public sealed class JobsTests(QaasService service) : IClassFixture<QaasService>
         Assert.Contains("Gather", error.Str("detail"));
     }
 
+    [Fact]
+    public async Task An_accuracy_limit_without_labels_says_what_is_missing()
+    {
+        using var client = service.Client();
+        var modelId = (await client.UploadModelAsync(TinyOnnx.Relu(14))).Str("id");
+        var job = await (await client.PostJsonAsync("/v1/jobs",
+                $$$$"""{"modelId":"{{{{modelId}}}}","recipe":{"preset":"fp16","acceptance":{"maxAccuracyDrop":0.01}}}"""))
+            .ExpectJsonAsync(HttpStatusCode.Accepted);
+        var done = await client.WaitForJobAsync(job.Str("id"), j => j.Str("status") is "succeeded" or "failed" or "cancelled");
+        var report = JsonDocument.Parse(await client.GetStringAsync($"/v1/jobs/{done.Str("id")}/artifacts/report.json")).RootElement;
+        Assert.Contains(report.GetProperty("warnings").EnumerateArray(), w => w.GetString()!.Contains("needs labels"));
+        Assert.False(report.GetProperty("verdict").GetProperty("passed").GetBoolean());
+    }
+
     /// <summary>An fp16 job on <paramref name="onnx"/>: its report when it succeeded, its error when it failed.</summary>
     private async Task<JsonElement> FinishedReportAsync(byte[] onnx, bool expectSucceeded)
     {

@@ -32,6 +32,16 @@ public sealed class WebhookTests(QaasService service) : IClassFixture<QaasServic
 
         await (await client.PostJsonAsync("/v1/jobs", $$"""{"modelId":"{{model.Str("id")}}","preset":"fp16","webhookUrl":"ftp://x"}"""))
             .ExpectProblemAsync(HttpStatusCode.BadRequest);
+        // Cloud metadata (link-local) is out of a webhook's reach, as a literal address or behind a name.
+        foreach (var url in new[] { "http://169.254.169.254/latest/meta-data", "http://[fe80::1]/x" })
+        {
+            var refused = await (await client.PostJsonAsync("/v1/jobs", $$"""{"modelId":"{{model.Str("id")}}","preset":"fp16","webhookUrl":"{{url}}"}"""))
+                .ExpectProblemAsync(HttpStatusCode.BadRequest);
+            Assert.Contains("link-local", refused.Str("detail"));
+        }
+        Assert.False(Qaas.Api.Jobs.WebhookAddresses.IsAllowed(IPAddress.Parse("::ffff:169.254.1.2")));
+        Assert.True(Qaas.Api.Jobs.WebhookAddresses.IsAllowed(IPAddress.Loopback));
+        Assert.True(Qaas.Api.Jobs.WebhookAddresses.IsAllowed(IPAddress.Parse("10.1.2.3")));
     }
 
     private static int FreePort()

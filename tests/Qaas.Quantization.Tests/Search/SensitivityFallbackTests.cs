@@ -99,5 +99,16 @@ public class SensitivityFallbackTests(ITestOutputHelper output)
         Assert.Contains(result.Warnings, w => w.Contains("could not be met") && w.Contains("no node may stay in fp32"));
     }
 
+    [Fact]
+    public void Weight_only_recipes_say_their_acceptance_limits_are_a_verdict_only()
+    {
+        var model = OnnxModel.FromProto(ModelBuilder.Mlp());
+        var recipe = RecipeResolver.Resolve(new Recipe { Preset = "w4-rtn", Acceptance = new AcceptanceSpec { MinSqnrDb = 30 } });
+        var result = Quantizers.Run(model, recipe, null, null, CancellationToken.None);
+        Assert.Contains(result.Warnings, w => w.Contains("do not steer this recipe"));
+        var plain = Quantizers.Run(model, recipe with { Acceptance = null }, null, null, CancellationToken.None);
+        Assert.DoesNotContain(plain.Warnings, w => w.Contains("do not steer"));
+    }
+
     private static SampleFeed SmallFeed(int count) => TestData.Images(count, seed: 40);
 }

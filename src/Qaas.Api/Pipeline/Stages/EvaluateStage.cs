@@ -24,6 +24,9 @@ public sealed class EvaluateStage : IJobStage
         var recipe = context.Recipe;
         var runtime = EvaluationRuntime.From(recipe.Evaluation);
         var (feed, labels, source) = EvaluationFeed(context, inputs, originalPath);
+        if (recipe.Acceptance?.MaxAccuracyDrop is { } drop && labels is null)
+            context.Warnings.Add($"acceptance.maxAccuracyDrop ({drop}) needs labels, and {source} has none: the check fails for want of " +
+                "an accuracy. Give an evaluation (or calibration) dataset with a 'labels' array.");
         await context.Reporter.LogAsync("info", $"Evaluating on {feed.Count} sample(s) from {source}.", ct);
 
         await Task.Run(() =>
@@ -48,8 +51,6 @@ public sealed class EvaluateStage : IJobStage
             context.Warnings.Add(disturbed);
         if (context.Latency is { Speedup: < 1 } latency && context.Quantized is { Simulated: false })
             context.Warnings.Add($"The quantized model is slower than the original here (speedup {latency.Speedup:F2}x at {latency.Threads} thread(s), {latency.ExecutionProvider}).");
-        if (recipe.Weights?.Type is "fp16" or "bf16")
-            context.Warnings.Add($"{recipe.Weights.Type} halves the size; on a CPU without native {recipe.Weights.Type} kernels ONNX Runtime computes in fp32, so expect no speedup.");
         await context.Reporter.ProgressAsync(1, ct);
     }
 

@@ -40,6 +40,9 @@ public sealed class ReportStage : IJobStage
             quantizedStats = new ModelStats(bytes, summary.ParameterCount, summary.OpCounts);
         }
 
+        if (quantizedStats is { } q2 && q2.SizeBytes > originalStats.SizeBytes)
+            context.Warnings.Add($"The quantized model is larger than the original ({q2.SizeBytes:N0} against {originalStats.SizeBytes:N0} bytes): " +
+                "its weights are too few or too small for the format's scales, blocks and added nodes to pay off.");
         var report = new QuantizationReport
         {
             Original = originalStats,
