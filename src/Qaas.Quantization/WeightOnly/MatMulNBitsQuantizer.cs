@@ -67,7 +67,7 @@ public static class MatMulNBitsQuantizer
         if (hessians is not null && calibration!.Synthetic)
             warnings.Add("GPTQ's Hessians came from synthetic inputs generated from the model's input specs; with real " +
                 "calibration data it fits the weights to the inputs the model will see.");
-        int withoutHessian = 0, done = 0;
+        int withoutHessian = 0, done = 0, notSmaller = 0;
         foreach (var m in matMuls)
         {
             ct.ThrowIfCancellationRequested();
@@ -80,6 +80,13 @@ public static class MatMulNBitsQuantizer
                 mBits = chosen;
             }
             int block = BlockOf(m, blockSize, options, graphOutputs);
+            // A weight so small or thin that its padded blocks, scales and zero points outweigh its fp32 bytes stays
+            // fp32 (unless a bit-width search placed it, which counts the bytes itself).
+            if (options.BitsOf is null && MatMulNBitsPacker.ByteCount(m.K, m.N, mBits, block, symmetric) >= 4L * m.K * m.N)
+            {
+                notSmaller++;
+                continue;
+            }
             double[]? hessian = null;
             if (hessians is not null && (hessian = m.Scope.IsMain ? hessians.For(m.Input) : null) is null)
                 withoutHessian++;
@@ -97,6 +104,9 @@ public static class MatMulNBitsQuantizer
             Replace(editors.Of(m.Scope.Graph), m, weight, m.ReadGemmBias(model), options.AccuracyLevel);
             reports.Add(new NodeReport(m.ReportName, m.Node.OpType, mBits == bits ? type : TypeWithBits(type, mBits), mBits, null, weight.Error));
         }
+        if (notSmaller > 0)
+            warnings.Add($"{notSmaller} MatMul weight(s) stay fp32: at {bits} bits in blocks of {blockSize} their blocks, scales and zero " +
+                "points would take more bytes than their fp32 values (too few rows or columns).");
         if (withoutHessian > 0)
             warnings.Add($"{withoutHessian} MatMul(s) inside If/Loop/Scan subgraphs have no calibration inputs to measure, so GPTQ " +
                 "could not run there: they were rounded to nearest with the clip search instead.");

@@ -12,6 +12,27 @@ public class MatMulNBitsQuantizerTests
         RecipeResolver.Resolve(new Recipe { Preset = "w4-rtn", Weights = weights });
 
     [Fact]
+    public void A_weight_that_blocks_would_make_larger_stays_fp32_and_the_model_says_so()
+    {
+        // x[1,300] @ W[300,1] @ V[1,300]: W packs into 10 blocks (205 bytes against 1,200); V's single row pads every
+        // column to a whole block (6,300 bytes against 1,200), so it stays fp32.
+        const int F = (int)Onnx.Proto.TensorProto.Types.DataType.Float;
+        var g = new Onnx.Proto.GraphProto { Name = "thin" };
+        g.Input.Add(ModelBuilder.Tensor("x", F, 1, 300));
+        g.Output.Add(ModelBuilder.Tensor("y", F, 1, 300));
+        g.Initializer.Add(Onnx.Graph.TensorData.Create<float>("W", TestData.Gaussian(300, 0.1f, seed: 1), [300, 1]));
+        g.Initializer.Add(Onnx.Graph.TensorData.Create<float>("V", TestData.Gaussian(300, 0.1f, seed: 2), [1, 300]));
+        g.Node.Add(ModelBuilder.Node("MatMul", "down", ["x", "W"], ["h"]));
+        g.Node.Add(ModelBuilder.Node("MatMul", "up", ["h", "V"], ["y"]));
+        var result = MatMulNBitsQuantizer.Quantize(OnnxModel.FromProto(ModelBuilder.Model(g)), W4(), default);
+
+        Assert.Equal(["MatMul", "MatMulNBits"], result.Model.Graph.Node.Select(n => n.OpType).Order().ToArray());
+        Assert.Equal("down", Assert.Single(result.Nodes).Name);
+        Assert.Contains(result.Warnings, w => w.StartsWith("1 MatMul weight(s) stay fp32"));
+        Assert.True(result.Model.CalculateSize() < ModelBuilder.Model(g).CalculateSize());
+    }
+
+    [Fact]
     public void Small_transformer_becomes_MatMulNBits_and_stays_close()
     {
         var o = TransformerOptions.Small;
