@@ -71,16 +71,9 @@ public sealed class ErrorAccumulator
         }
         // Squares of values past ~1.8e19 overflow float: such a chunk is summed again in double.
         if (!(float.IsFinite(rr) && float.IsFinite(cc) && float.IsFinite(rc) && float.IsFinite(ee) && float.IsFinite(ae)))
-        {
             AddChunkInDouble(r, c);
-            return;
-        }
-        _referenceEnergy += rr;
-        _candidateEnergy += cc;
-        _dot += rc;
-        _errorEnergy += ee;
-        _absoluteError += ae;
-        _maxAbsoluteError = MathF.Max(_maxAbsoluteError, max);
+        else
+            Accumulate(rr, cc, rc, ee, ae, max);
     }
 
     private void AddChunkInDouble(ReadOnlySpan<float> r, ReadOnlySpan<float> c)
@@ -97,6 +90,11 @@ public sealed class ErrorAccumulator
             ae += Math.Abs(e);
             max = MathF.Max(max, (float)Math.Abs(e));
         }
+        Accumulate(rr, cc, rc, ee, ae, max);
+    }
+
+    private void Accumulate(double rr, double cc, double rc, double ee, double ae, float max)
+    {
         _referenceEnergy += rr;
         _candidateEnergy += cc;
         _dot += rc;
