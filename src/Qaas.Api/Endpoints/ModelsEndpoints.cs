@@ -134,6 +134,9 @@ public static class ModelsEndpoints
         if (active != Guid.Empty) throw new ApiProblemException(409, $"Model {id} is used by job {active}, which has not ended; cancel it or wait.");
         db.Models.Remove(m);
         await db.SaveChangesAsync(ct);
+        // A job whose result this was no longer points at it (its artifacts stay).
+        await db.Database.ExecuteSqlInterpolatedAsync(
+            $"UPDATE jobs SET metrics = metrics - 'resultModelId' WHERE metrics ->> 'resultModelId' = {id.ToString()}", ct);
         return Results.NoContent();
     }
 

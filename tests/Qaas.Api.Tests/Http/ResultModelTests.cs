@@ -24,5 +24,11 @@ public sealed class ResultModelTests(QaasService service) : IClassFixture<QaasSe
         Assert.Equal("[1,70]", result.GetProperty("inputs")[0].GetProperty("shape").GetRawText());
         var artifact = await client.GetByteArrayAsync($"/v1/jobs/{job.Str("id")}/artifacts/model.onnx");
         Assert.Equal(artifact, await client.GetByteArrayAsync($"/v1/models/{resultId}/content"));
+
+        // Deleting the result model: the job keeps its artifacts and stops naming the model.
+        await (await client.DeleteAsync($"/v1/models/{resultId}")).ExpectNoContent();
+        var after = await client.GetFromJsonAsync<JsonElement>($"/v1/jobs/{job.Str("id")}");
+        Assert.False(after.GetProperty("metrics").TryGetProperty("resultModelId", out _), after.ToString());
+        Assert.Equal(artifact, await client.GetByteArrayAsync($"/v1/jobs/{job.Str("id")}/artifacts/model.onnx"));
     }
 }
