@@ -54,14 +54,8 @@ public static class DatasetsEndpoints
 
     private static async Task<Page<DatasetResponse>> List(HttpContext http, int? limit, string? cursor, QaasDbContext db, CancellationToken ct)
     {
-        var take = Cursor.Limit(limit);
-        var after = Cursor.Decode(cursor);
         var tenant = http.User.GetTenantId();
-        var q = db.Datasets.AsNoTracking().Where(d => d.TenantId == tenant);
-        if (after is { } c) q = q.Where(d => d.CreatedAt < c.CreatedAt || (d.CreatedAt == c.CreatedAt && d.Id.CompareTo(c.Id) < 0));
-        var rows = await q.OrderByDescending(d => d.CreatedAt).ThenByDescending(d => d.Id).Take(take + 1).ToListAsync(ct);
-        var next = rows.Count > take ? new Cursor(rows[take - 1].CreatedAt, rows[take - 1].Id).Encode() : null;
-        return new Page<DatasetResponse>(rows.Take(take).Select(ToResponse).ToList(), next);
+        return await KeysetPage.ReadAsync(db.Datasets.AsNoTracking().Where(d => d.TenantId == tenant), limit, cursor, ToResponse, ct);
     }
 
     private static async Task<DatasetResponse> Get(Guid id, HttpContext http, QaasDbContext db, CancellationToken ct) =>

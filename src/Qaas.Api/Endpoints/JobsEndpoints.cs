@@ -161,18 +161,13 @@ public static class JobsEndpoints
 
     private static async Task<Page<JobResponse>> List(HttpContext http, string? status, Guid? modelId, int? limit, string? cursor, QaasDbContext db, CancellationToken ct)
     {
-        var take = Cursor.Limit(limit);
-        var after = Cursor.Decode(cursor);
         if (status is not null && !JobStatus.All.Contains(status))
             throw ApiProblemException.Field("status", $"must be one of {string.Join(", ", JobStatus.All)}.");
         var tenant = http.User.GetTenantId();
         var q = db.Jobs.AsNoTracking().Include(j => j.Artifacts).Where(j => j.TenantId == tenant);
         if (status is not null) q = q.Where(j => j.Status == status);
         if (modelId is not null) q = q.Where(j => j.ModelId == modelId);
-        if (after is { } c) q = q.Where(j => j.CreatedAt < c.CreatedAt || (j.CreatedAt == c.CreatedAt && j.Id.CompareTo(c.Id) < 0));
-        var rows = await q.OrderByDescending(j => j.CreatedAt).ThenByDescending(j => j.Id).Take(take + 1).ToListAsync(ct);
-        var next = rows.Count > take ? new Cursor(rows[take - 1].CreatedAt, rows[take - 1].Id).Encode() : null;
-        return new Page<JobResponse>(rows.Take(take).Select(JobMapping.ToResponse).ToList(), next);
+        return await KeysetPage.ReadAsync(q, limit, cursor, JobMapping.ToResponse, ct);
     }
 
     private static async Task<JobResponse> Get(Guid id, HttpContext http, NpgsqlDataSource dataSource, CancellationToken ct) =>

@@ -39,13 +39,9 @@ public static class KeysEndpoints
     /// <summary>Newest first, paged like every list (DESIGN.md: limit, cursor; items, next).</summary>
     private static async Task<Page<KeyResponse>> List(Guid? tenantId, int? limit, string? cursor, QaasDbContext db, CancellationToken ct)
     {
-        var take = Cursor.Limit(limit);
         var q = db.ApiKeys.AsNoTracking();
         if (tenantId is not null) q = q.Where(k => k.TenantId == tenantId);
-        if (Cursor.Decode(cursor) is { } c) q = q.Where(k => k.CreatedAt < c.CreatedAt || (k.CreatedAt == c.CreatedAt && k.Id.CompareTo(c.Id) < 0));
-        var rows = await q.OrderByDescending(k => k.CreatedAt).ThenByDescending(k => k.Id).Take(take + 1).ToListAsync(ct);
-        var next = rows.Count > take ? new Cursor(rows[take - 1].CreatedAt, rows[take - 1].Id).Encode() : null;
-        return new Page<KeyResponse>(rows.Take(take).Select(k => new KeyResponse(k.Id, k.Name, k.Prefix, k.Role, k.TenantId, k.CreatedAt, k.RevokedAt)).ToList(), next);
+        return await KeysetPage.ReadAsync(q, limit, cursor, k => new KeyResponse(k.Id, k.Name, k.Prefix, k.Role, k.TenantId, k.CreatedAt, k.RevokedAt), ct);
     }
 
     private static async Task<IResult> Revoke(Guid id, QaasDbContext db, CancellationToken ct)

@@ -81,14 +81,9 @@ public static class ModelsEndpoints
 
     private static async Task<Page<ModelResponse>> List(HttpContext http, int? limit, string? cursor, QaasDbContext db, CancellationToken ct)
     {
-        var take = Cursor.Limit(limit);
-        var after = Cursor.Decode(cursor);
         var tenant = http.User.GetTenantId();
-        var q = db.Models.AsNoTracking().Include(m => m.Files).Where(m => m.TenantId == tenant);
-        if (after is { } c) q = q.Where(m => m.CreatedAt < c.CreatedAt || (m.CreatedAt == c.CreatedAt && m.Id.CompareTo(c.Id) < 0));
-        var rows = await q.OrderByDescending(m => m.CreatedAt).ThenByDescending(m => m.Id).Take(take + 1).ToListAsync(ct);
-        var next = rows.Count > take ? new Cursor(rows[take - 1].CreatedAt, rows[take - 1].Id).Encode() : null;
-        return new Page<ModelResponse>(rows.Take(take).Select(ModelMapping.ToResponse).ToList(), next);
+        return await KeysetPage.ReadAsync(db.Models.AsNoTracking().Include(m => m.Files).Where(m => m.TenantId == tenant), limit, cursor,
+            ModelMapping.ToResponse, ct);
     }
 
     private static async Task<ModelResponse> Get(Guid id, HttpContext http, QaasDbContext db, CancellationToken ct) =>

@@ -21,15 +21,8 @@ public static class TenantsEndpoints
     }
 
     /// <summary>Newest first, paged like every list (DESIGN.md: limit, cursor; items, next).</summary>
-    private static async Task<Page<TenantResponse>> List(int? limit, string? cursor, QaasDbContext db, CancellationToken ct)
-    {
-        var take = Cursor.Limit(limit);
-        var q = db.Tenants.AsNoTracking();
-        if (Cursor.Decode(cursor) is { } c) q = q.Where(t => t.CreatedAt < c.CreatedAt || (t.CreatedAt == c.CreatedAt && t.Id.CompareTo(c.Id) < 0));
-        var rows = await q.OrderByDescending(t => t.CreatedAt).ThenByDescending(t => t.Id).Take(take + 1).ToListAsync(ct);
-        var next = rows.Count > take ? new Cursor(rows[take - 1].CreatedAt, rows[take - 1].Id).Encode() : null;
-        return new Page<TenantResponse>(rows.Take(take).Select(t => new TenantResponse(t.Id, t.Name, t.CreatedAt)).ToList(), next);
-    }
+    private static Task<Page<TenantResponse>> List(int? limit, string? cursor, QaasDbContext db, CancellationToken ct) =>
+        KeysetPage.ReadAsync(db.Tenants.AsNoTracking(), limit, cursor, t => new TenantResponse(t.Id, t.Name, t.CreatedAt), ct);
 
     private static async Task<IResult> Create(HttpRequest request, QaasDbContext db, CancellationToken ct)
     {

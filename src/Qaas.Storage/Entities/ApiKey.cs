@@ -1,7 +1,7 @@
 namespace Qaas.Storage.Entities;
 
 /// <summary>An API key; only the SHA-256 of the secret is stored.</summary>
-public sealed class ApiKey
+public sealed class ApiKey : IKeysetRow
 {
     public Guid Id { get; set; }
     public Guid TenantId { get; set; }

@@ -1,6 +1,6 @@
 namespace Qaas.Storage.Entities;
 
-public sealed class DatasetRecord
+public sealed class DatasetRecord : IKeysetRow
 {
     public Guid Id { get; set; }
     public Guid TenantId { get; set; }

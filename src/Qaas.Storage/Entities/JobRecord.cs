@@ -1,6 +1,6 @@
 namespace Qaas.Storage.Entities;
 
-public sealed class JobRecord
+public sealed class JobRecord : IKeysetRow
 {
     public Guid Id { get; set; }
     public Guid TenantId { get; set; }

@@ -1,7 +1,7 @@
 namespace Qaas.Storage.Entities;
 
 /// <summary>An uploaded (or job-produced) ONNX model; the bytes live in the blob store.</summary>
-public sealed class ModelRecord
+public sealed class ModelRecord : IKeysetRow
 {
     public Guid Id { get; set; }
     public Guid TenantId { get; set; }

@@ -1,6 +1,6 @@
 namespace Qaas.Storage.Entities;
 
-public sealed class Tenant
+public sealed class Tenant : IKeysetRow
 {
     public Guid Id { get; set; }
     public required string Name { get; set; }
