@@ -62,8 +62,7 @@ public static class OriginalModelLoad
         if ((context.Calibration ?? context.Evaluation) is { } dataset && context.Original is { } original)
             return Quantization.Pipeline.DatasetFeed.From(() => Quantization.Datasets.DatasetFiles.Open(dataset.Path), original.Inputs,
                 take: 1).Samples().First();
-        return Quantization.Evaluation.InputSynthesizer.FromModel(Onnx.Io.OnnxModel.Load(modelPath).Proto, 1,
-            (context.Recipe.Seed ?? 0) + 1, Pipeline.Stages.QuantizeStage.InputShapes(context)).Samples().First();
+        return Pipeline.Stages.QuantizeStage.Synthesized(context, Onnx.Io.OnnxModel.Load(modelPath), seedOffset: 1).Samples().First();
     }
 
     private static string SampleSource(Pipeline.JobContext context) =>

@@ -22,8 +22,7 @@ public static class JobRecipe
         catch (RecipeValidationException e)
         {
             var errors = e.Errors.ToDictionary(kv => NormalizeField(kv.Key, hasRecipe), kv => kv.Value);
-            var detail = string.Join("; ", errors.Select(kv => $"{kv.Key}: {string.Join(", ", kv.Value)}"));
-            throw new ApiProblemException(400, detail, errors, "Validation failed");
+            throw new ApiProblemException(400, RecipeValidationException.Describe(errors), errors, "Validation failed");
         }
     }
 

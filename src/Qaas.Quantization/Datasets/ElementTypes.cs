@@ -42,4 +42,12 @@ public static class ElementTypes
     public static string Name(DataType type) => Qaas.Onnx.Graph.ElementType.Name((int)type);
 
     public static int SizeOf(TensorProto tensor) => SizeOf((DataType)tensor.DataType);
+
+    /// <summary>Bytes an array of this shape and type takes; null when a dimension is negative or the count overflows.</summary>
+    public static long? ByteCount(IEnumerable<long> shape, DataType type)
+    {
+        if (Qaas.Onnx.Graph.TensorLayout.ElementCount(shape) is not { } elements) return null;
+        try { return checked(elements * SizeOf(type)); }
+        catch (OverflowException) { return null; }
+    }
 }

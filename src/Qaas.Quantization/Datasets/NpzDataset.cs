@@ -39,9 +39,8 @@ public sealed class NpzDataset : ICalibrationDataset
             if (header.FortranOrder) throw new DatasetFormatException($"array '{name}': Fortran-order arrays are not supported; save with C order");
             if (header.Shape.Length == 0) throw new DatasetFormatException($"array '{name}': a 0-d array has no sample axis");
             var type = ElementTypes.FromNpyDescr(header.Descr, name);
-            long expected;
-            try { expected = checked(header.ElementCount * ElementTypes.SizeOf(type)); }
-            catch (OverflowException) { throw new DatasetFormatException($"array '{name}': its shape [{string.Join(",", header.Shape)}] holds more bytes than a file can"); }
+            var expected = ElementTypes.ByteCount(header.Shape, type)
+                ?? throw new DatasetFormatException($"array '{name}': its shape [{string.Join(",", header.Shape)}] holds more bytes than a file can");
             if (entry.Length - header.DataOffset != expected)
                 throw new DatasetFormatException($"array '{name}': holds {entry.Length - header.DataOffset} data bytes, its header says {expected}");
             _arrays[name] = (entry, header, type);

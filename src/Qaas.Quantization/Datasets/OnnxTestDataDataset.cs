@@ -90,11 +90,9 @@ public sealed partial class OnnxTestDataDataset : ICalibrationDataset
             if (shape.Any(d => d < 0))
                 throw new DatasetFormatException($"{entry.FullName}: shape [{string.Join(",", shape)}] has a negative dimension");
             var data = TensorBytes.ReadRaw(t);
-            long expected;
-            try { expected = checked(shape.Aggregate(1L, (a, d) => a * d) * ElementTypes.SizeOf(type)); }
-            catch (OverflowException) { expected = -1; }
+            var expected = ElementTypes.ByteCount(shape, type);
             if (expected != data.Length)
-                throw new DatasetFormatException($"{entry.FullName}: holds {data.Length} data bytes, its shape [{string.Join(",", shape)}] needs {(expected < 0 ? "more than a file can hold" : expected.ToString())}");
+                throw new DatasetFormatException($"{entry.FullName}: holds {data.Length} data bytes, its shape [{string.Join(",", shape)}] needs {(expected is { } b ? b.ToString() : "more than a file can hold")}");
             return (name, type, shape, data);
         }
         catch (Exception e) when (e is InvalidProtocolBufferException or OnnxFormatException or InvalidOperationException or NotSupportedException or InvalidDataException)

@@ -16,7 +16,7 @@ internal static class CastOpset
 
     public static void Ensure(ModelProto model, long needed, string type)
     {
-        long current = model.OpsetImport.FirstOrDefault(o => Opsets.NormalizeDomain(o.Domain).Length == 0)?.Version ?? 1;
+        long current = Opsets.Of(model).GetValueOrDefault("", 1);
         if (current >= needed)
             return;
         var blockers = OpsetUpgradeCheck.Blockers(model.Graph, current, needed);

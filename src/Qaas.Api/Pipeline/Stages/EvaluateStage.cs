@@ -69,7 +69,7 @@ public sealed class EvaluateStage : IJobStage
         }
         context.Warnings.Add("No evaluation data was given: fidelity is measured on synthesized inputs, which may not reflect real data.");
         var model = OnnxModel.Load(modelPath);
-        return (InputSynthesizer.FromModel(model.Proto, QuantizeStage.SyntheticSamples, (context.Recipe.Seed ?? 0) + 1, QuantizeStage.InputShapes(context)),
+        return (QuantizeStage.Synthesized(context, model, seedOffset: 1),
             null, "synthesized inputs");
     }
 

@@ -55,12 +55,16 @@ public sealed class QuantizeStage : IJobStage
     {
         if (context.Calibration is { } c)
             return DatasetFeed.From(() => DatasetFiles.Open(c.Path), inputs, 0, c.Samples - HeldBack(context));
-        return InputSynthesizer.FromModel(model.Proto, SyntheticSamples, context.Recipe.Seed ?? 0, InputShapes(context));
+        return Synthesized(context, model, seedOffset: 0);
     }
 
     /// <summary>Without an evaluation dataset, a fifth of the calibration samples (at least one) is kept for evaluation.</summary>
     internal static int HeldBack(JobContext context) =>
         context.Evaluation is null && context.Calibration is { Samples: >= 2 } c ? Math.Max(1, c.Samples / 5) : 0;
+
+    /// <summary>The inputs a job makes up without a dataset: calibration takes seed offset 0, evaluation 1 (other samples).</summary>
+    internal static SampleFeed Synthesized(JobContext context, OnnxModel model, int seedOffset) =>
+        InputSynthesizer.FromModel(model.Proto, SyntheticSamples, (context.Recipe.Seed ?? 0) + seedOffset, InputShapes(context));
 
     internal static IReadOnlyDictionary<string, long[]>? InputShapes(JobContext context) =>
         context.Job.InputShapes is { } json ? JsonSerializer.Deserialize<Dictionary<string, long[]>>(json) : null;
