@@ -21,23 +21,15 @@ public static partial class CalibrationRunner
         foreach (var name in tensors)
         {
             var observer = RangeObservers.Create(method, type, symmetric, spec.Percentile ?? 99.999);
-            observers.TryAdd(name, observer is MinMaxObserver ? observer : new SmallTensorFallback(observer, !type.IsSigned()));
+            observers.TryAdd(name, observer is IHistogramObserver histogram ? new SmallTensorFallback(histogram, !type.IsSigned()) : observer);
         }
         return observers;
     }
 
-    /// <summary>Runs a histogram observer next to an exact min/max and answers with the latter for small tensors.</summary>
-    private sealed class SmallTensorFallback(IRangeObserver histogram, bool unsigned) : IRangeObserver
+    /// <summary>A histogram observer that answers with the exact min/max (which its histogram keeps) for small tensors.</summary>
+    private sealed class SmallTensorFallback(IHistogramObserver observer, bool unsigned) : IRangeObserver
     {
-        private readonly MinMaxObserver _exact = new();
-        private long _count;
-
-        public void Observe(ReadOnlySpan<float> batch)
-        {
-            _count += batch.Length;
-            _exact.Observe(batch);
-            histogram.Observe(batch);
-        }
+        public void Observe(ReadOnlySpan<float> batch) => observer.Observe(batch);
 
         /// <summary>
         /// The histogram's proposal, kept inside what was actually seen: symmetric proposals such as entropy's (-t, t)
@@ -45,10 +37,13 @@ public static partial class CalibrationRunner
         /// </summary>
         public (float Min, float Max) ComputeRange()
         {
-            var exact = _exact.ComputeRange();
-            if (_count < MinValuesForHistogram)
+            var h = observer.Histogram;
+            if (h.IsEmpty)
+                return (0f, 0f);
+            var exact = (Min: h.ObservedMin, Max: h.ObservedMax);
+            if (h.TotalCount < MinValuesForHistogram)
                 return exact;
-            var (min, max) = histogram is EntropyObserver entropy ? EntropyRange(entropy, exact, unsigned) : histogram.ComputeRange();
+            var (min, max) = observer is EntropyObserver entropy ? EntropyRange(entropy, exact, unsigned) : observer.ComputeRange();
             return (MathF.Max(min, exact.Min), MathF.Min(max, exact.Max));
         }
     }

@@ -4,7 +4,7 @@ namespace Qaas.Quantization.Calibration;
 /// Entropy calibration (Migacz 2017, "8-bit Inference with TensorRT"): histogram |x|, then pick the
 /// threshold whose clipped-and-requantized distribution Q has the smallest KL(P || Q) to the reference P.
 /// </summary>
-public sealed class EntropyObserver : IRangeObserver
+public sealed class EntropyObserver : IHistogramObserver
 {
     /// <summary>
     /// Smallest share of the observed values a threshold must keep to be a candidate. KL(P || Q) rewards narrow

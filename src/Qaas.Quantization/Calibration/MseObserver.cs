@@ -7,7 +7,7 @@ namespace Qaas.Quantization.Calibration;
 /// the observed range by a factor alpha; inside the range the error of a bin is the uniform rounding error
 /// scale^2 / 12, outside it is the squared distance to the nearest clip bound.
 /// </summary>
-public sealed class MseObserver : IRangeObserver
+public sealed class MseObserver : IHistogramObserver
 {
     public MseObserver(QuantType type = QuantType.Int8, bool symmetric = true, int binCount = 2048, int candidates = 200)
     {
@@ -36,13 +36,14 @@ public sealed class MseObserver : IRangeObserver
             float absMax = MathF.Max(-min, max);
             (min, max) = (-absMax, absMax);
         }
+        var moments = new BinMoments(Histogram);
         (float, float) best = (min, max);
         double bestError = double.PositiveInfinity;
         for (int c = 1; c <= Candidates; c++)
         {
             float alpha = (float)c / Candidates;
             float lo = min * alpha, hi = max * alpha;
-            double error = ExpectedError(lo, hi);
+            double error = ExpectedError(moments, lo, hi);
             if (error < bestError)
             {
                 bestError = error;
@@ -53,25 +54,20 @@ public sealed class MseObserver : IRangeObserver
     }
 
     /// <summary>Expected squared error (per histogram unit mass) of quantizing with range [lo, hi].</summary>
-    public double ExpectedError(float lo, float hi)
+    public double ExpectedError(float lo, float hi) => ExpectedError(new BinMoments(Histogram), lo, hi);
+
+    // Bins whose centre lies outside the grid's clip bounds cost their squared distance to the bound, the rest the
+    // uniform rounding error.
+    private double ExpectedError(BinMoments moments, float lo, float hi)
     {
         var p = QuantParamsCalculator.FromRange(lo, hi, Type, Symmetric);
         double clipLo = (double)(Type.QMin() - p.ZeroPoint) * p.Scale;
         double clipHi = (double)(Type.QMax() - p.ZeroPoint) * p.Scale;
         double rounding = (double)p.Scale * p.Scale / 12;
-        var counts = Histogram.Counts;
-        double error = 0;
-        for (int i = 0; i < counts.Length; i++)
-        {
-            double h = counts[i];
-            if (h == 0)
-                continue;
-            double x = Histogram.BinCenter(i);
-            double e = x < clipLo ? (clipLo - x) * (clipLo - x)
-                : x > clipHi ? (x - clipHi) * (x - clipHi)
-                : rounding;
-            error += h * e;
-        }
+        int below = moments.CountBelow(clipLo), inside = moments.CountAtOrBelow(clipHi), bins = Histogram.BinCount;
+        double error = moments.SquaredDistance(0, below, clipLo)
+            + rounding * moments.Mass(below, Math.Max(below, inside))
+            + moments.SquaredDistance(Math.Max(below, inside), bins, clipHi);
         return error / Histogram.TotalCount;
     }
 }

@@ -5,7 +5,7 @@ namespace Qaas.Quantization.Calibration;
 /// Symmetric: the percentile of |x|, giving (-t, t) (or (0, t) when nothing negative was seen).
 /// Asymmetric: the lower and upper tails each lose (100 - percentile) / 2 percent.
 /// </summary>
-public sealed class PercentileObserver : IRangeObserver
+public sealed class PercentileObserver : IHistogramObserver
 {
     public PercentileObserver(double percentile = 99.999, bool symmetric = true, int binCount = 2048)
     {

@@ -145,6 +145,56 @@ public class ObserverTests
         Assert.True(mse.ExpectedError(mseMin, mseMax) < mse.ExpectedError(-full, full));
     }
 
+    /// <summary>
+    /// The range search reads running sums of the histogram; here each candidate's error is summed bin by bin, as the
+    /// method defines it, and the chosen range must be the cheapest (up to rounding, which can swap near-ties).
+    /// </summary>
+    [Theory]
+    [InlineData(QuantType.Int8, true, 0)]
+    [InlineData(QuantType.UInt8, false, 1)]
+    [InlineData(QuantType.UInt8, false, 2)]
+    [InlineData(QuantType.Int4, true, 3)]
+    public void MseRangeIsTheCheapestCandidateSummedBinByBin(QuantType type, bool symmetric, int seed)
+    {
+        var mse = new MseObserver(type, symmetric);
+        var random = new Random(seed);
+        for (int batch = 0; batch < 4; batch++)
+        {
+            var x = GaussianWithOutliers(20000, seed * 10 + batch);
+            for (int i = 0; i < x.Length; i++)
+                x[i] = seed switch
+                {
+                    1 => MathF.Max(0, x[i]) + 0.25f,              // shifted, one-sided (the grid still takes in 0)
+                    2 => x[i] * x[i] * (random.Next(2) * 2 - 1) * 3, // heavy two-sided tails
+                    _ => x[i],
+                };
+            mse.Observe(x);
+        }
+        var h = mse.Histogram;
+        double Summed(float lo, float hi)
+        {
+            var p = QuantParamsCalculator.FromRange(lo, hi, type, symmetric);
+            double clipLo = (double)(type.QMin() - p.ZeroPoint) * p.Scale, clipHi = (double)(type.QMax() - p.ZeroPoint) * p.Scale;
+            double error = 0;
+            for (int i = 0; i < h.BinCount; i++)
+            {
+                double c = h.BinCenter(i);
+                error += h.Counts[i] * (c < clipLo ? (clipLo - c) * (clipLo - c) : c > clipHi ? (c - clipHi) * (c - clipHi) : (double)p.Scale * p.Scale / 12);
+            }
+            return error / h.TotalCount;
+        }
+        float min = MathF.Min(h.ObservedMin, 0), max = MathF.Max(h.ObservedMax, 0);
+        if (symmetric && min < 0)
+            (min, max) = (-MathF.Max(-min, max), MathF.Max(-min, max));
+        var errors = Enumerable.Range(1, mse.Candidates).Select(c => Summed(min * c / mse.Candidates, max * c / mse.Candidates)).ToList();
+        var (lo, hi) = mse.ComputeRange();
+        double chosen = Summed(lo, hi), best = errors.Min();
+        Assert.True(chosen <= best * (1 + 1e-6), $"chosen range [{lo}, {hi}] costs {chosen}, the cheapest candidate {best}");
+        Assert.Equal(chosen, mse.ExpectedError(lo, hi), 1e-6 * chosen);
+        // Not degenerate: the search clipped something and the choice is strictly cheaper than the full range.
+        Assert.True(best < errors[^1]);
+    }
+
     [Fact]
     public void ObserverStateDoesNotGrowWithBatches()
     {
