@@ -97,6 +97,10 @@ public class BadInputTests
         var m3 = ModelBuilder.Mlp();
         m3.Graph.Initializer[0].RawData = ByteString.CopyFrom(new byte[7]);
         Assert.Contains("initializer 'W' has 7 bytes of raw_data", Rejects(m3).Message);
+
+        var m4 = ModelBuilder.Mlp();
+        m4.Graph.Initializer[0].Segment = new TensorProto.Types.Segment { Begin = 0, End = 4 };
+        Assert.Equal("initializer 'W' is a segment (elements 0..4) of a chunked tensor; segmented tensors are not supported", Rejects(m4).Message);
     }
 
     [Fact]

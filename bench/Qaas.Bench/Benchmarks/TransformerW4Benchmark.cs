@@ -50,8 +50,9 @@ public sealed class TransformerW4Benchmark : IBenchmark
         foreach (var (label, recipe, options) in variants)
         {
             var sw = Stopwatch.StartNew();
+            var weights = recipe.Weights ?? throw new InvalidOperationException($"variant {label} has no weight spec");
             var calibration = recipe.MixedPrecision?.Objective == "latency" ? Calibration(o, tokens: 1)
-                : recipe.Weights!.Algorithm is "awq" or "gptq" || recipe.MixedPrecision is not null ? Calibration(o) : null;
+                : weights.Algorithm is "awq" or "gptq" || recipe.MixedPrecision is not null ? Calibration(o) : null;
             var result = recipe.MixedPrecision is not null
                 ? MixedPrecisionSearch.Quantize(OnnxModel.FromProto(fp32), recipe, calibration!)
                 : MatMulNBitsQuantizer.Quantize(OnnxModel.FromProto(fp32), recipe, options, calibration: calibration);
@@ -72,7 +73,7 @@ public sealed class TransformerW4Benchmark : IBenchmark
             double worstToken = Enumerable.Range(0, rows).Min(t => Cosine(expected[rows].AsSpan(t * o.Vocab, o.Vocab), actual[rows].AsSpan(t * o.Vocab, o.Vocab)));
             double fileRatio = (double)bytes.Length / fp32Bytes.Length;
             bool isPreset = label == "w4-rtn preset";
-            report.Figure($"[{label}]", $"{recipe.Weights.Algorithm}, block {recipe.Weights.GroupSize}, clip search {(options.ClipSearch ? "on" : "off")}, " +
+            report.Figure($"[{label}]", $"{weights.Algorithm}, block {weights.GroupSize}, clip search {(options.ClipSearch ? "on" : "off")}, " +
                 $"fused shared-input MatMulNBits {(options.FuseSharedInput ? "on" : "off")}, accuracy_level {options.AccuracyLevel}, head block {options.HeadBlockSize?.ToString() ?? "same"}, prefill {recipe.Prefill ?? "none"}; " +
                 $"quantized in {quantizeSeconds:F1} s, session created in {loadSeconds:F1} s");
             foreach (var s in SequenceLengths)

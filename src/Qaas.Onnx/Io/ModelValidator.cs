@@ -124,6 +124,10 @@ public static class ModelValidator
                 throw new OnnxFormatException($"dimension {d} of {role} '{t.Name}' is absurd");
         if (TensorLayout.ElementCount(t) is null)
             throw new OnnxFormatException($"shape of {role} '{t.Name}' overflows");
+        // A segment holds part of a tensor whose other parts live elsewhere; read as a whole tensor, it would be wrong.
+        if (t.Segment is { } segment)
+            throw new OnnxFormatException(
+                $"{role} '{t.Name}' is a segment (elements {segment.Begin}..{segment.End}) of a chunked tensor; segmented tensors are not supported");
         if (t.HasRawData && TensorLayout.ByteSize(t) is long need && need != rawDataLength(t))
             throw new OnnxFormatException(
                 $"{role} '{t.Name}' has {rawDataLength(t)} bytes of raw_data but shape [{string.Join(",", t.Dims)}] of {ElementType.Name(t.DataType)} needs {need}");
