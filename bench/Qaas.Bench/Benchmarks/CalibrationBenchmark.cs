@@ -68,6 +68,8 @@ public sealed class CalibrationBenchmark : IBenchmark
             .Figure("calibration / plain CPU time (median of pair ratios)", $"{cpuRatio:F2}x (all threads of the process)")
             .Target("calibration / plain (median of pair ratios)", $"{ratio:F2}x", "<= 1.3x", ratio <= 1.3);
         // The histogram methods (the int8-static preset calibrates with mse), each paired with a plain run like above.
+        var scaled = MonotoneRanges.Plan(target.Model, target.Tensors, histograms: true).Derived.Count;
+        report.Figure("  histogram methods: tensors captured", $"{target.Tensors.Count - scaled - (target.Tensors.Count - captured.Count - derived.Derived.Count - pointwise.Derived.Count)} of {target.Tensors.Count} ({scaled} reshaped or positively scaled copies of another)");
         foreach (var method in new[] { "percentile", "entropy", "mse" })
         {
             var ratios = new List<double>();

@@ -31,6 +31,8 @@ public static partial class CalibrationRunner
     {
         public void Observe(ReadOnlySpan<float> batch) => observer.Observe(batch);
 
+        public bool IsEmpty => observer.Histogram.IsEmpty;
+
         /// <summary>
         /// The histogram's proposal, kept inside what was actually seen: symmetric proposals such as entropy's (-t, t)
         /// would otherwise spend half of an asymmetric grid on values that never occur.

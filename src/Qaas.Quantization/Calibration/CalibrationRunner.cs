@@ -16,7 +16,8 @@ namespace Qaas.Quantization.Calibration;
 /// whose output buffers every sample reuses and observers read in place: memory does not grow with the sample count
 /// and no sample's activations are copied. With min/max, tensors whose range follows from another observed tensor's
 /// through monotone ops (<see cref="MonotoneRanges"/>) are not captured at all, nor those computed from a captured
-/// tensor by pointwise ops (<see cref="PointwiseRanges"/>).
+/// tensor by pointwise ops (<see cref="PointwiseRanges"/>); with a histogram method, those that are another observed
+/// tensor reshaped or scaled by a positive constant.
 /// </summary>
 public static partial class CalibrationRunner
 {
@@ -40,10 +41,12 @@ public static partial class CalibrationRunner
         if (observers.Count == 0)
             return new Dictionary<string, (float, float)>();
 
-        // Plain min/max: a tensor whose range follows from another observed one's range is neither captured nor
-        // observed; one that is a pointwise function of a tensor read anyway is computed while that one is scanned.
+        // A tensor whose range follows from another observed one's range is neither captured nor observed (with a
+        // histogram method, only through shape ops and positive scaling); with plain min/max, one that is a pointwise
+        // function of a tensor read anyway is computed while that one is scanned.
         bool plainMinMax = observers.Values.All(o => o is MinMaxObserver { AveragingConstant: null });
-        var monotone = plainMinMax ? MonotoneRanges.Plan(model, observers.Keys) : MonotoneRanges.None;
+        bool histograms = observers.Values.All(o => o is SmallTensorFallback);
+        var monotone = plainMinMax || histograms ? MonotoneRanges.Plan(model, observers.Keys, histograms) : MonotoneRanges.None;
         var pointwise = plainMinMax ? PointwiseRanges.Plan(model, observers.Keys, monotone) : PointwiseRanges.None;
         var graphInputs = model.Graph.Input.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
         var fromFeed = observers.Keys.Where(graphInputs.Contains).ToList();
@@ -100,8 +103,14 @@ public static partial class CalibrationRunner
         if (monotone.Derived.Count == 0)
             return observers.ToDictionary(kv => kv.Key, kv => kv.Value.ComputeRange(), StringComparer.Ordinal);
         return monotone.Ranges(observers.Where(kv => !monotone.IsDerived(kv.Key))
-            .ToDictionary(kv => kv.Key, kv => (MinMaxObserver)kv.Value, StringComparer.Ordinal));
+            .ToDictionary(kv => kv.Key, kv => RangeIfSeen(kv.Value), StringComparer.Ordinal));
     }
+
+    private static (float Min, float Max)? RangeIfSeen(IRangeObserver observer) => observer switch
+    {
+        MinMaxObserver { IsEmpty: true } or SmallTensorFallback { IsEmpty: true } => null,
+        _ => observer.ComputeRange(),
+    };
 
     /// <summary>What scans a read tensor: its own observer, and those of the functions of it it computes.</summary>
     private static IRangeObserver Scanner(string tensor, Dictionary<string, IRangeObserver> observers, PointwiseRanges pointwise)

@@ -9,9 +9,10 @@ namespace Qaas.Quantization.Calibration;
 /// Reshape and the other value-preserving shape ops) turns the range [lo, hi] into [f(lo), f(hi)] (swapped when f
 /// decreases), and float rounding is monotone too, so the result is the range of the computed values (to within an ulp
 /// where ONNX Runtime computes f another way, such as x / c as x * (1 / c) or a fused a * x + b). Such tensors need not be captured: on PP-OCR's MobileNetV3 classifier
-/// 46 of 147 tensors, 40 % of the bytes the observers would read. Only for plain min/max: a histogram needs every
-/// value. A NaN in the source is skipped by its observer while an op may turn it into a number (Relu), which these
-/// ranges do not show.
+/// 46 of 147 tensors, 40 % of the bytes the observers would read. A histogram method's range (MSE, percentile,
+/// entropy) only follows through maps that move every value alike, value-preserving shape ops and multiplication by a
+/// positive constant: its range scales with the data (<see cref="Plan"/>'s <c>histograms</c>). A NaN in the source is
+/// skipped by its observer while an op may turn it into a number (Relu), which these ranges do not show.
 /// </summary>
 public sealed class MonotoneRanges
 {
@@ -31,7 +32,9 @@ public sealed class MonotoneRanges
     /// Finds, for each of <paramref name="observed"/>, a chain of monotone nodes up to another observed tensor (through
     /// tensors nobody observes, such as HardSwish's x + 3). Main-graph nodes of the default domain only.
     /// </summary>
-    public static MonotoneRanges Plan(OnnxModel model, IReadOnlyCollection<string> observed)
+    /// <param name="histograms">Only chains of steps that scale every value alike (a histogram method's range follows
+    /// through those alone).</param>
+    public static MonotoneRanges Plan(OnnxModel model, IReadOnlyCollection<string> observed, bool histograms = false)
     {
         ArgumentNullException.ThrowIfNull(model);
         var graph = model.Graph;
@@ -46,7 +49,7 @@ public sealed class MonotoneRanges
             var current = tensor;
             // A DAG has no cycles, but a malformed graph might; a chain longer than the graph cannot be real.
             while (steps.Count <= graph.Node.Count && producers.TryGetValue(current, out var node)
-                && MonotoneStep.Of(node, current, constants) is { } step)
+                && MonotoneStep.Of(node, current, constants) is { } step && (!histograms || step.Step.Scales))
             {
                 steps.Add(step.Step);
                 current = step.Input;
@@ -62,14 +65,12 @@ public sealed class MonotoneRanges
     }
 
     /// <summary>
-    /// Range of every tensor in <paramref name="observers"/> plus every derived one, from the observers of the rest.
-    /// A derived tensor whose source saw no values gets (0, 0), as its own observer would have.
+    /// Range of every tensor in <paramref name="observed"/> plus every derived one, from the observed ones' (null: no
+    /// value seen). A derived tensor whose source saw no values gets (0, 0), as its own observer would have.
     /// </summary>
-    public Dictionary<string, (float Min, float Max)> Ranges(IReadOnlyDictionary<string, MinMaxObserver> observers)
+    public Dictionary<string, (float Min, float Max)> Ranges(IReadOnlyDictionary<string, (float Min, float Max)?> observed)
     {
-        var ranges = new Dictionary<string, (float Min, float Max)?>(StringComparer.Ordinal);
-        foreach (var (name, observer) in observers)
-            ranges[name] = observer.IsEmpty ? null : observer.ComputeRange();
+        var ranges = new Dictionary<string, (float Min, float Max)?>(observed, StringComparer.Ordinal);
         foreach (var name in _derived.Keys)
             Resolve(name, ranges);
         return ranges.ToDictionary(kv => kv.Key, kv => kv.Value ?? (0f, 0f), StringComparer.Ordinal);
@@ -96,7 +97,8 @@ public sealed class MonotoneRanges
     private sealed record Derivation(string Source, IReadOnlyList<MonotoneStep> Steps);
 
     /// <summary>One node's elementwise monotone map of its data input.</summary>
-    private sealed record MonotoneStep(Func<float, float> F, bool Increasing)
+    /// <param name="Scales">Whether the step multiplies every value by one positive factor (1 for shape ops).</param>
+    private sealed record MonotoneStep(Func<float, float> F, bool Increasing, bool Scales = false)
     {
         public (float, float) Apply((float Min, float Max) r) => Increasing ? (F(r.Min), F(r.Max)) : (F(r.Max), F(r.Min));
 
@@ -109,7 +111,7 @@ public sealed class MonotoneRanges
             return node.OpType switch
             {
                 "Identity" or "Reshape" or "Flatten" or "Squeeze" or "Unsqueeze" or "Transpose" =>
-                    (x, new MonotoneStep(v => v, true)),
+                    (x, new MonotoneStep(v => v, true, Scales: true)),
                 "Neg" => (x, new MonotoneStep(v => -v, false)),
                 "Relu" => (x, new MonotoneStep(v => MathF.Max(v, 0f), true)),
                 "LeakyRelu" when NodeParameters.Attribute(node, "alpha", 0.01f) is var a and >= 0 =>
@@ -149,8 +151,8 @@ public sealed class MonotoneRanges
                 ("Add", _) => (x, new MonotoneStep(v => v + c, true)),
                 ("Sub", false) => (x, new MonotoneStep(v => v - c, true)),
                 ("Sub", true) => (x, new MonotoneStep(v => c - v, false)),
-                ("Mul", _) => (x, new MonotoneStep(v => v * c, c >= 0)),
-                ("Div", false) when c != 0 => (x, new MonotoneStep(v => v / c, c > 0)),
+                ("Mul", _) => (x, new MonotoneStep(v => v * c, c >= 0, Scales: c > 0)),
+                ("Div", false) when c != 0 => (x, new MonotoneStep(v => v / c, c > 0, Scales: c > 0)),
                 _ => null,
             };
         }

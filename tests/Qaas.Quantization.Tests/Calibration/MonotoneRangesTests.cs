@@ -3,6 +3,7 @@ using Qaas.Onnx.Io;
 using Qaas.Onnx.Proto;
 using Qaas.Onnx.Rewrite;
 using Qaas.Quantization.Calibration;
+using Qaas.Quantization.Formats;
 using Qaas.Quantization.Pipeline;
 using Qaas.Quantization.Recipes;
 using Qaas.Runtime.Sessions;
@@ -57,6 +58,48 @@ public class MonotoneRangesTests
         var expected = ReferenceRanges(model, observed, feed);
         AssertRangesMatch(expected, ranges);
         Assert.All(pointwise.Derived, name => Assert.Equal(expected[name], ranges[name])); // ORT's own float ops: exact
+    }
+
+    [Fact]
+    public void Histogram_methods_derive_only_reshaped_and_positively_scaled_tensors()
+    {
+        var plan = MonotoneRanges.Plan(OnnxModel.FromProto(ChainModel()), Observed, histograms: true);
+
+        // hs = m / 6 and flat = Reshape(hs); the shifted, clipped, negated or negatively scaled ones need their values.
+        Assert.Equal(["flat", "hs"], plan.Derived.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Mse_calibration_gives_scaled_tensors_the_range_their_own_histogram_would()
+    {
+        var model = OnnxModel.FromProto(ChainModel());
+        // 60 samples of 100 values: past CalibrationRunner.MinValuesForHistogram, so the MSE search places the ranges.
+        // A heavy tail (every 25th value x8) that the search clips.
+        var feed = TestData.Feed(60, i => Tensor.Create(TestData.Gaussian(2 * 5 * 5, 1 + 0.01f * i, seed: 70 + i)
+            .Select((v, j) => (j + i) % 25 == 0 ? v * 8 : v).ToArray(), 1, 2, 5, 5));
+        var mse = new ActivationSpec { Type = "uint8", Calibration = "mse", Symmetric = false };
+
+        var ranges = CalibrationRunner.Run(model, Observed, feed, mse, CancellationToken.None);
+
+        // Each tensor captured and searched on its own histogram, kept inside its exact extremes as the runner does.
+        using var session = InferenceSession.Create(CalibrationRunner.WithOutputs(model.Proto, Observed));
+        var own = Observed.ToDictionary(t => t, _ => new MseObserver(QuantType.UInt8, symmetric: false));
+        foreach (var sample in feed.Samples())
+            foreach (var (name, tensor) in session.Run(sample, Observed))
+                own[name].Observe(tensor.AsSpan<float>());
+        foreach (var name in new[] { "m", "hs", "flat" })
+        {
+            var (lo, hi) = own[name].ComputeRange();
+            var h = own[name].Histogram;
+            (float Min, float Max) expected = (Math.Max(lo, h.ObservedMin), Math.Min(hi, h.ObservedMax));
+            // The search steps the range in 1/200ths: float rounding may move a near-tie by a step, no more.
+            float step = (expected.Max - expected.Min) / 200 * 1.01f;
+            Assert.True(Math.Abs(ranges[name].Min - expected.Min) <= step && Math.Abs(ranges[name].Max - expected.Max) <= step,
+                $"{name}: [{ranges[name].Min}, {ranges[name].Max}] vs its own histogram's [{expected.Min}, {expected.Max}]");
+            Assert.True(expected.Max < h.ObservedMax); // the search clipped: a range min/max alone would not give
+        }
+        Assert.Equal(ranges["hs"], ranges["flat"]);
+        Assert.Equal(ranges["m"].Max / 6, ranges["hs"].Max, 1e-6f);
     }
 
     [Fact]
