@@ -88,6 +88,7 @@ public static class QaasHost
         s.AddSingleton<JobRunner>();
         s.AddSingleton<JobSchedulers>();
         s.AddHostedService(sp => sp.GetRequiredService<JobSchedulers>());
+        s.AddHostedService<OrphanedJobRecovery>();
         s.AddSingleton<PoolLiveness>();
         s.AddHostedService<BlobGarbageCollector>();
 

@@ -15,6 +15,12 @@ public sealed class QaasOptions
     public TimeSpan PoolLivenessWindow { get; set; } = TimeSpan.FromSeconds(15);
     /// <summary>Longest a job may run on a worker; past it the job fails (422) and the worker takes the next one.</summary>
     public TimeSpan JobTimeout { get; set; } = TimeSpan.FromHours(6);
+    /// <summary>How many times a job is started before a run that is cut off again ends it as failed.</summary>
+    public int MaxJobAttempts { get; set; } = 3;
+    /// <summary>How often a worker looks for jobs that nothing will run any more (see OrphanedJobRecovery).</summary>
+    public TimeSpan OrphanScanInterval { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>How long a queued or running job must have been untouched before it counts as lost.</summary>
+    public TimeSpan OrphanGrace { get; set; } = TimeSpan.FromMinutes(1);
     /// <summary>Quartz cluster check-in interval (also the misfire threshold): how fast a dead node's jobs are recovered.</summary>
     public TimeSpan ClusterCheckinInterval { get; set; } = TimeSpan.FromSeconds(2);
 }

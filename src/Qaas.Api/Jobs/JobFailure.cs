@@ -31,6 +31,11 @@ public static class JobFailure
         $"The job ran longer than the workers' limit of {limit} (Qaas:JobTimeout) and was stopped (a model whose loops or " +
         "shapes make it run very long on the given inputs, or a recipe whose search is too large).");
 
+    /// <summary>A job whose runs kept being cut off (Qaas:MaxJobAttempts): retrying it again would likely take its next worker down too.</summary>
+    public static ProblemDetails Interrupted(int runs) => Problem("interrupted", "The job was interrupted too often", 500,
+        $"The job was started {runs} times and each run was cut off (its worker stopped, or lost the database, while running it), " +
+        "so it is not started again. A model that makes a worker run out of memory does this; if not, submit the job again.");
+
     private static ProblemDetails Problem(string type, string title, int status, string detail) =>
         new() { Type = $"https://qaas.dev/problems/{type}", Title = title, Status = status, Detail = detail };
 }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
+using Qaas.Api.Hosting;
 using Qaas.Api.Pipeline;
 using Qaas.Quantization.Recipes;
 using Qaas.Storage;
@@ -19,7 +20,8 @@ namespace Qaas.Api.Jobs;
 /// </summary>
 public sealed class JobRunner(
     IServiceScopeFactory scopes, NpgsqlDataSource db, BlobStore blobs, JobEventWriter events, JobWebhook webhook, ResultModelRegistrar registrar,
-    IEnumerable<IJobStage> stages, Microsoft.Extensions.Options.IOptions<Hosting.QaasOptions> options, ILogger<JobRunner> logger)
+    IEnumerable<IJobStage> stages, Microsoft.Extensions.Options.IOptions<Hosting.QaasOptions> options, IConfiguration configuration,
+    ILogger<JobRunner> logger)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -34,16 +36,25 @@ public sealed class JobRunner(
         var ctx = scope.ServiceProvider.GetRequiredService<QaasDbContext>();
         var job = await ctx.Jobs.FirstOrDefaultAsync(j => j.Id == jobId, shutdown);
         if (job is null || JobStatus.IsEnded(job.Status)) return; // deleted or already finished (a duplicate firing)
+        // What an earlier run of this job left (its node died) goes, whatever this run does.
+        var work = Path.Combine(DataDirectory.Resolve(configuration), "work", "job-" + jobId.ToString("N"));
+        DeleteWorkDirectory(work);
         if (job.CancelRequested) { await FinishAsync(job.Id, JobStatus.Cancelled, null, null, CancellationToken.None); return; }
         var model = await ctx.Models.AsNoTracking().Include(m => m.Files).FirstOrDefaultAsync(m => m.Id == job.ModelId, shutdown);
         if (model is null) { await FailAsync(job.Id, new InputGoneException("The model was deleted before the job ran."), null); return; }
 
-        await ClaimAsync(jobId, shutdown);
+        if (await ClaimAsync(jobId, shutdown) is not { } runs)
+            return; // cancelled or ended between the read above and the claim (a cancel that raced this firing)
+        if (runs > options.Value.MaxJobAttempts)
+        {
+            await FinishAsync(jobId, JobStatus.Failed, JobFailure.Interrupted(runs - 1), null, CancellationToken.None);
+            return;
+        }
         await events.AppendAsync(jobId, "log", new { level = "info", message = recovering ? "Job restarted after its node stopped." : $"Job started on {Environment.MachineName}." }, shutdown);
 
-        var work = Path.Combine(Path.GetTempPath(), "qaas-job-" + jobId.ToString("N"));
-        if (Directory.Exists(work)) Directory.Delete(work, true);
-        Directory.CreateDirectory(work);
+        // Tenants' models and data: readable by the service's user alone.
+        if (OperatingSystem.IsWindows()) Directory.CreateDirectory(work);
+        else Directory.CreateDirectory(work, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
         WatchCancel(jobId, cancel);
         using var timeLimit = new CancellationTokenSource(options.Value.JobTimeout);
@@ -93,7 +104,19 @@ public sealed class JobRunner(
         finally
         {
             await cancel.CancelAsync();
-            try { Directory.Delete(work, true); } catch (IOException) { }
+            DeleteWorkDirectory(work);
+        }
+    }
+
+    private void DeleteWorkDirectory(string work)
+    {
+        try
+        {
+            if (Directory.Exists(work)) Directory.Delete(work, true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            logger.LogWarning(e, "Could not remove the job folder {Folder}", work);
         }
     }
 
@@ -132,14 +155,20 @@ public sealed class JobRunner(
         }
     }
 
-    private async Task ClaimAsync(Guid jobId, CancellationToken ct)
+    /// <summary>Marks the job running (queued, or running and being recovered); its run count, or null when it has
+    /// ended or a cancel landed meanwhile.</summary>
+    private async Task<int?> ClaimAsync(Guid jobId, CancellationToken ct)
     {
         await using var cmd = db.CreateCommand("""
-            UPDATE jobs SET status = 'running', started_at = COALESCE(started_at, now()), attempts = attempts + 1, updated_at = now() WHERE id = @j;
-            INSERT INTO job_events (job_id, type, payload) VALUES (@j, 'status', '{"status":"running"}');
+            WITH claimed AS (
+                UPDATE jobs SET status = 'running', started_at = COALESCE(started_at, now()), attempts = attempts + 1, updated_at = now()
+                WHERE id = @j AND status IN ('queued', 'running') AND NOT cancel_requested
+                RETURNING attempts),
+            event AS (INSERT INTO job_events (job_id, type, payload) SELECT @j, 'status', '{"status":"running"}' FROM claimed)
+            SELECT attempts FROM claimed
             """);
         cmd.Parameters.AddWithValue("j", jobId);
-        await cmd.ExecuteNonQueryAsync(ct);
+        return await cmd.ExecuteScalarAsync(ct) is int runs ? runs : null;
     }
 
     private Task FailAsync(Guid jobId, Exception e, string? refusal) =>

@@ -88,3 +88,10 @@ public sealed class TimeLimitService : QaasService
 {
     protected override IEnumerable<string> ExtraArgs => ["--Qaas:Testing:StageDelay=00:00:20", "--Qaas:JobTimeout=00:00:02"];
 }
+
+/// <summary>Service that looks for lost jobs every second (untouched for 2 s) and whose jobs take at least 2 s.</summary>
+public sealed class LostJobService : QaasService
+{
+    protected override IEnumerable<string> ExtraArgs =>
+        ["--Qaas:OrphanScanInterval=00:00:01", "--Qaas:OrphanGrace=00:00:02", "--Qaas:Testing:StageDelay=00:00:02", "--Qaas:MaxJobAttempts=3"];
+}

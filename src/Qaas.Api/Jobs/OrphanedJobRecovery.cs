@@ -1,0 +1,93 @@
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Qaas.Api.Hosting;
+using Quartz;
+
+namespace Qaas.Api.Jobs;
+
+/// <summary>
+/// Finds the pool's jobs that nothing will run any more and hands them to Quartz again. Quartz recovers the runs of a
+/// node that dies, but not a run that failed to record its own end (the database went away under it: the job stays
+/// "running") nor a firing that failed before the job was claimed (a stale pooled connection after a database restart:
+/// the job stays "queued"); either way the trigger is used up. A job counts as lost when it is queued or running, has
+/// been untouched for Qaas:OrphanGrace, and its Quartz job has neither a trigger nor a firing. Quartz jobs of jobs that
+/// ended or were deleted (a cancel that raced a firing) are removed. Runs on worker nodes, for their pool.
+/// </summary>
+public sealed class OrphanedJobRecovery(
+    NpgsqlDataSource db, JobSchedulers schedulers, NodeOptions node, IOptions<QaasOptions> options, ILogger<OrphanedJobRecovery> logger)
+    : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!node.RunsWorker) return;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(options.Value.OrphanScanInterval, stoppingToken);
+                await SweepAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { return; }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable) { } // Quartz has not made its tables yet
+            catch (Exception e) { logger.LogWarning(e, "Looking for lost jobs failed; trying again in {Interval}", options.Value.OrphanScanInterval); }
+        }
+    }
+
+    public async Task SweepAsync(CancellationToken ct)
+    {
+        var scheduler = await schedulers.ForPoolAsync(node.Pool, ct);
+        foreach (var (id, running, priority, submitted, runs) in await LostJobsAsync(scheduler.SchedulerName, ct))
+        {
+            if (!await scheduler.Exists(PipelineQuartzJob.KeyOf(id), ct))
+                await scheduler.AddJob(JobTriggers.Detail(id), default, ct);
+            try
+            {
+                await scheduler.ScheduleJob(JobTriggers.Trigger(id, priority, submitted, running ? runs : null), default, ct);
+                logger.LogWarning("Job {JobId} was {Status} with nothing to run it (its last run could not record its end, or its " +
+                    "start failed); handed to Quartz again", id, running ? "running" : "queued");
+            }
+            catch (ObjectAlreadyExistsException) { } // another worker did it first
+        }
+        foreach (var name in await StaleQuartzJobsAsync(scheduler.SchedulerName, ct))
+            await scheduler.DeleteJob(new JobKey(name, PipelineQuartzJob.Group), ct);
+    }
+
+    private async Task<List<(Guid Id, bool Running, int Priority, DateTimeOffset Submitted, int Runs)>> LostJobsAsync(string schedulerName, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand("""
+            SELECT j.id, j.status = 'running', j.priority, j.created_at, j.attempts FROM jobs j
+            WHERE j.pool = @pool AND j.status IN ('queued', 'running') AND j.updated_at < now() - @grace
+              AND NOT EXISTS (SELECT 1 FROM qrtz_triggers t WHERE t.sched_name = @s AND t.job_group = @g AND t.job_name = j.id::text)
+              AND NOT EXISTS (SELECT 1 FROM qrtz_fired_triggers f WHERE f.sched_name = @s AND f.job_group = @g AND f.job_name = j.id::text)
+            ORDER BY j.created_at LIMIT 100
+            """);
+        cmd.Parameters.AddWithValue("pool", node.Pool);
+        cmd.Parameters.AddWithValue("grace", options.Value.OrphanGrace);
+        cmd.Parameters.AddWithValue("s", schedulerName);
+        cmd.Parameters.AddWithValue("g", PipelineQuartzJob.Group);
+        var lost = new List<(Guid, bool, int, DateTimeOffset, int)>();
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            lost.Add((reader.GetGuid(0), reader.GetBoolean(1), reader.GetInt32(2), reader.GetFieldValue<DateTimeOffset>(3), reader.GetInt32(4)));
+        return lost;
+    }
+
+    private async Task<List<string>> StaleQuartzJobsAsync(string schedulerName, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand("""
+            SELECT d.job_name FROM qrtz_job_details d
+            WHERE d.sched_name = @s AND d.job_group = @g
+              AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id::text = d.job_name AND j.status IN ('queued', 'running'))
+              AND NOT EXISTS (SELECT 1 FROM qrtz_triggers t WHERE t.sched_name = @s AND t.job_group = @g AND t.job_name = d.job_name)
+              AND NOT EXISTS (SELECT 1 FROM qrtz_fired_triggers f WHERE f.sched_name = @s AND f.job_group = @g AND f.job_name = d.job_name)
+            LIMIT 100
+            """);
+        cmd.Parameters.AddWithValue("s", schedulerName);
+        cmd.Parameters.AddWithValue("g", PipelineQuartzJob.Group);
+        var names = new List<string>();
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            names.Add(reader.GetString(0));
+        return names;
+    }
+}

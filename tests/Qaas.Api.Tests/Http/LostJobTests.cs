@@ -1,0 +1,103 @@
+using System.Net;
+using Npgsql;
+using Qaas.Api.Tests.Infrastructure;
+
+namespace Qaas.Api.Tests.Http;
+
+/// <summary>
+/// Jobs that nothing would run any more, as a database outage leaves them (a run that could not record its end stays
+/// "running", a firing that failed before its claim leaves the job "queued", and either way Quartz's trigger is used
+/// up), are found by the workers' recovery sweep and run; and priority orders the queue.
+/// </summary>
+public sealed class LostJobTests(LostJobService service) : IClassFixture<LostJobService>
+{
+    [Fact]
+    public async Task A_queued_job_without_a_trigger_is_run()
+    {
+        using var client = service.Client();
+        var lost = await LostCopyAsync(client, "queued", runs: 0);
+
+        var done = await client.WaitForJobAsync(lost, j => j.Str("status") is "succeeded" or "failed" or "cancelled", TimeSpan.FromSeconds(40));
+        Assert.Equal("succeeded", done.Str("status"));
+        Assert.Equal(1, await TestPostgres.ScalarAsync(service.ConnectionString, $"SELECT attempts FROM jobs WHERE id = '{lost}'"));
+    }
+
+    [Fact]
+    public async Task A_running_job_whose_run_was_lost_is_restarted()
+    {
+        using var client = service.Client();
+        var lost = await LostCopyAsync(client, "running", runs: 1);
+
+        var done = await client.WaitForJobAsync(lost, j => j.Str("status") is "succeeded" or "failed" or "cancelled", TimeSpan.FromSeconds(40));
+        Assert.Equal("succeeded", done.Str("status"));
+        Assert.Equal(2, await TestPostgres.ScalarAsync(service.ConnectionString, $"SELECT attempts FROM jobs WHERE id = '{lost}'"));
+        var events = await JobsTests.ReadEventsAsync(client, lost, null);
+        Assert.Contains(events, e => e.Type == "log" && e.Data.Contains("restarted"));
+    }
+
+    [Fact]
+    public async Task A_job_cut_off_as_often_as_allowed_fails_instead_of_running_again()
+    {
+        using var client = service.Client();
+        var lost = await LostCopyAsync(client, "running", runs: 3);
+
+        var done = await client.WaitForJobAsync(lost, j => j.Str("status") is "succeeded" or "failed" or "cancelled", TimeSpan.FromSeconds(40));
+        Assert.Equal("failed", done.Str("status"));
+        var error = done.GetProperty("error");
+        Assert.Equal(500, error.GetProperty("status").GetInt32());
+        Assert.Contains("started 3 times", error.Str("detail"));
+        Assert.Equal(0, await TestPostgres.ScalarAsync(service.ConnectionString,
+            $"SELECT count(*) FROM job_events WHERE job_id = '{lost}' AND type = 'progress'")); // it did not run again
+    }
+
+    [Fact]
+    public async Task A_higher_priority_job_runs_before_earlier_ones_and_equal_ones_in_order()
+    {
+        using var client = service.Client();
+        var model = await client.UploadModelAsync(TinyOnnx.Relu(9));
+        async Task<string> SubmitAsync(int priority) => (await (await client.PostJsonAsync("/v1/jobs",
+            $$"""{"modelId":"{{model.Str("id")}}","preset":"fp16","priority":{{priority}}}""")).ExpectJsonAsync(HttpStatusCode.Accepted)).Str("id");
+
+        var busy = await SubmitAsync(0);
+        await client.WaitForJobAsync(busy, j => j.Str("status") == "running", TimeSpan.FromSeconds(30)); // the one worker is taken
+        var first = await SubmitAsync(0);
+        var second = await SubmitAsync(0);
+        var urgent = await SubmitAsync(100);
+        foreach (var id in new[] { first, second, urgent })
+            Assert.Equal("succeeded", (await client.WaitForJobAsync(id, j => j.Str("status") is "succeeded" or "failed", TimeSpan.FromSeconds(60))).Str("status"));
+
+        async Task<bool> StartedBeforeAsync(string a, string b) => await TestPostgres.ScalarAsync(service.ConnectionString,
+            $"SELECT ((SELECT started_at FROM jobs WHERE id = '{a}') < (SELECT started_at FROM jobs WHERE id = '{b}'))::int") == 1;
+        Assert.True(await StartedBeforeAsync(urgent, first), "priority 100 should start before the earlier priority-0 jobs");
+        Assert.True(await StartedBeforeAsync(first, second), "equal priorities should start in submission order");
+    }
+
+    /// <summary>
+    /// A finished job's row copied as a job left <paramref name="status"/> after <paramref name="runs"/> runs, untouched
+    /// for a minute, with no Quartz trigger: what a run that lost the database leaves behind.
+    /// </summary>
+    private async Task<string> LostCopyAsync(HttpClient client, string status, int runs)
+    {
+        var model = await client.UploadModelAsync(TinyOnnx.Relu(8));
+        var original = await (await client.PostJsonAsync("/v1/jobs", $$"""{"modelId":"{{model.Str("id")}}","preset":"fp16"}"""))
+            .ExpectJsonAsync(HttpStatusCode.Accepted);
+        await client.WaitForJobAsync(original.Str("id"), j => j.Str("status") == "succeeded", TimeSpan.FromSeconds(40));
+        var copy = Guid.NewGuid().ToString();
+        await using var conn = new NpgsqlConnection(service.ConnectionString);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand("""
+            INSERT INTO jobs
+            SELECT (jsonb_populate_record(NULL::jobs, to_jsonb(j) || jsonb_build_object(
+                'id', @copy, 'status', @status, 'attempts', @runs, 'idempotency_key', NULL, 'error', NULL, 'finished_at', NULL,
+                'started_at', CASE WHEN @runs > 0 THEN now() - interval '1 minute' END, 'progress', 0, 'stage', NULL,
+                'created_at', now() - interval '1 minute', 'updated_at', now() - interval '1 minute'))).*
+            FROM jobs j WHERE j.id = @original
+            """, conn);
+        cmd.Parameters.AddWithValue("copy", copy);
+        cmd.Parameters.AddWithValue("status", status);
+        cmd.Parameters.AddWithValue("runs", runs);
+        cmd.Parameters.AddWithValue("original", Guid.Parse(original.Str("id")));
+        Assert.Equal(1, await cmd.ExecuteNonQueryAsync());
+        return copy;
+    }
+}
