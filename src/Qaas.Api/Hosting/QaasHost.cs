@@ -93,6 +93,7 @@ public static class QaasHost
         s.AddHostedService<BlobGarbageCollector>();
 
         s.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.StatusDetails.Fill);
+        s.AddSingleton<IProblemDetailsWriter, ProblemJsonFallbackWriter>(); // after the default: for any Accept
         s.AddExceptionHandler<ProblemExceptionHandler>();
         s.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);

@@ -256,6 +256,50 @@ public sealed class JobsTests(QaasService service) : IClassFixture<QaasService>
         Assert.Contains("JSON object", await Detail(await client.PostJsonAsync("/v1/jobs", "[]"), HttpStatusCode.BadRequest));
     }
 
+    [Theory]
+    [InlineData("/v1/jobs/00000000-0000-0000-0000-000000000000/events", "text/event-stream")]
+    [InlineData("/v1/jobs/00000000-0000-0000-0000-000000000000/artifacts/nope", "application/octet-stream")]
+    [InlineData("/v1/jobs/00000000-0000-0000-0000-000000000000", "text/html")]
+    [InlineData("/v1/jobs/not-a-uuid", "text/plain")]
+    public async Task A_404_is_a_problem_document_whatever_the_client_accepts(string path, string accept)
+    {
+        using var client = service.Client();
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Accept.ParseAdd(accept);
+
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(404, problem.GetProperty("status").GetInt32());
+        Assert.False(string.IsNullOrWhiteSpace(problem.Str("detail")));
+    }
+
+    [Fact]
+    public async Task Requests_on_connections_the_database_ended_are_503_to_retry_not_500()
+    {
+        using var client = service.Client();
+        await ModelAsync(client, 13);
+        // What a database restart does to the service's pooled connections: their next use fails (57P01).
+        await TestPostgres.ScalarAsync(service.ConnectionString,
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()");
+
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 10 && statuses.LastOrDefault() != HttpStatusCode.OK; i++)
+        {
+            using var response = await client.GetAsync("/v1/models");
+            statuses.Add(response.StatusCode);
+            if (response.StatusCode == HttpStatusCode.ServiceUnavailable)
+            {
+                Assert.Contains("Retry", (await response.ExpectProblemAsync(HttpStatusCode.ServiceUnavailable)).Str("detail"));
+                Assert.NotNull(response.Headers.RetryAfter);
+            }
+        }
+        Assert.All(statuses, s => Assert.True(s is HttpStatusCode.OK or HttpStatusCode.ServiceUnavailable, $"got {s}: {string.Join(", ", statuses)}"));
+        Assert.Equal(HttpStatusCode.OK, statuses[^1]);
+    }
+
     [Fact]
     public async Task Invalid_job_requests_are_400_naming_the_field()
     {
