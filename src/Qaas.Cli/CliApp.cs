@@ -17,12 +17,13 @@ public static class CliApp
         usage: qaas <command> [options]   (--url URL, env QAAS_URL; --api-key KEY, env QAAS_API_KEY or .qaas-data/api-key)
           quantize <model.onnx> --preset NAME | --recipe recipe.json [--calibration c.npz] [--evaluation e.npz]
                    [--input-shape name=1,3,224,224 ...] [--pool cpu|gpu] [--out dir] [--wait] [--gate metric=value ...] [--json]
-          jobs get <id> | jobs wait <id> [--gate ...] [--out dir] | jobs cancel <id> | jobs list [--status s] [--page-size n]
+                   [--timeout 30m]
+          jobs get <id> | jobs wait <id> [--gate ...] [--out dir] [--timeout 30m] | jobs cancel <id> | jobs list [--status s] [--page-size n]
           download <job id> [--out dir]
           presets
           models list [--page-size n]      (list commands print every page)
         gates: compressionRatio, speedup, minSqnrDb, minCosine, top1Agreement (minimums); accuracyDrop (maximum)
-        exit codes: 0 ok, 1 a gate failed, 2 job failed or cancelled, 3 usage or API error
+        exit codes: 0 ok, 1 a gate failed, 2 job failed or cancelled, 3 usage or API error, 4 --timeout passed (the job goes on)
         """;
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, HttpMessageHandler? handler = null, CancellationToken ct = default)
@@ -56,6 +57,12 @@ public static class CliApp
         catch (HttpRequestException e)
         {
             stderr.WriteLine($"error: cannot reach the QaaS service: {e.Message}");
+            return ExitCodes.UsageOrApiError;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A connection cut mid-response (HttpIOException), or a local file or folder that cannot be written.
+            stderr.WriteLine($"error: {e.Message}");
             return ExitCodes.UsageOrApiError;
         }
     }

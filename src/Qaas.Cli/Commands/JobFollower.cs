@@ -28,6 +28,9 @@ public static class JobFollower
         }, ct);
     }
 
+    // How long polling rides out a service it cannot reach (an API node restarting) before giving up.
+    private static readonly TimeSpan Unreachable = TimeSpan.FromSeconds(60);
+
     private static async Task<Job> FollowAsync(CommandContext c, string jobId, Action<string, double> report, CancellationToken ct)
     {
         try
@@ -35,15 +38,28 @@ public static class JobFollower
             await foreach (var e in c.Client.EventsAsync(jobId, ct))
                 report(Describe(e), ProgressOf(e));
         }
-        catch (HttpRequestException) { /* stream broke: polling below finishes the job */ }
+        catch (Exception e) when (IsConnectionLoss(e) && !ct.IsCancellationRequested) { /* stream broke: polling below finishes the job */ }
+        var lastContact = DateTime.UtcNow;
         while (true)
         {
-            var job = await c.Client.GetJobAsync(jobId, ct);
-            if (job.IsEnded) return job;
-            report(job.Stage ?? job.Status, job.Progress);
+            try
+            {
+                var job = await c.Client.GetJobAsync(jobId, ct);
+                lastContact = DateTime.UtcNow;
+                if (job.IsEnded) return job;
+                report(job.Stage ?? job.Status, job.Progress);
+            }
+            catch (Exception e) when (IsConnectionLoss(e) && !ct.IsCancellationRequested && DateTime.UtcNow - lastContact < Unreachable)
+            {
+                report($"service unreachable ({e.Message}); retrying", -1);
+            }
             await Task.Delay(TimeSpan.FromSeconds(1), ct);
         }
     }
+
+    // The connection broke (a node died mid-stream: HttpIOException is an IOException) or the service said to retry (503).
+    private static bool IsConnectionLoss(Exception e) =>
+        e is HttpRequestException or IOException or ApiException { Status: 502 or 503 or 504 };
 
     private static string Describe(ServerEvent e)
     {
@@ -111,6 +127,7 @@ public static class JobFollower
     {
         if (metrics is not { ValueKind: JsonValueKind.Object } m) { w.WriteLine("No metrics reported."); return; }
         w.WriteLine("Metrics:");
-        foreach (var p in m.EnumerateObject()) w.WriteLine($"  {p.Name,-18} {p.Value}");
+        // Raw JSON text: true/false as JSON writes them (JsonElement.ToString() gives "True").
+        foreach (var p in m.EnumerateObject()) w.WriteLine($"  {p.Name,-18} {(p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString() : p.Value.GetRawText())}");
     }
 }

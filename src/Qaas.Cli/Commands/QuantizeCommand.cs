@@ -9,7 +9,7 @@ namespace Qaas.Cli.Commands;
 public static class QuantizeCommand
 {
     public static readonly IReadOnlySet<string> Options = new HashSet<string>
-        { "preset", "recipe", "calibration", "evaluation", "input-shape", "pool", "out", "wait", "gate", "json" };
+        { "preset", "recipe", "calibration", "evaluation", "input-shape", "pool", "out", "wait", "gate", "json", "timeout" };
 
     public static async Task<int> RunAsync(CommandContext c, CancellationToken ct)
     {
@@ -20,6 +20,8 @@ public static class QuantizeCommand
         if ((preset is null) == (recipePath is null)) throw new UsageException("Give exactly one of --preset or --recipe.");
         var gates = a.All("gate").Select(Gate.Parse).ToList();
         if (gates.Count > 0 && !a.Flag("wait")) throw new UsageException("--gate needs --wait.");
+        if (a.Single("timeout") is not null && !a.Flag("wait")) throw new UsageException("--timeout needs --wait.");
+        WaitCommand.CheckOptions(c);
         foreach (var path in new[] { modelPath, recipePath, a.Single("calibration"), a.Single("evaluation") }.OfType<string>())
             if (!File.Exists(path)) throw new UsageException($"File not found: {path}");
 

@@ -56,6 +56,23 @@ public sealed class QuantizeCliTests(QaasService service) : IClassFixture<QaasSe
         var r = await CliRunner.RunAsync(service, "quantize", ConvModel, "--recipe", recipe, "--wait", "--out", temp.File("out"));
         Assert.True(r.ExitCode == 1, r.ToString());
         Assert.Contains("passed = false", r.Err);
+        Assert.Matches(@"passed\s+false", r.Out); // metrics as JSON writes them, not .NET's "False"
+    }
+
+    [Fact]
+    public async Task An_out_path_that_is_a_file_exits_3_before_anything_is_uploaded()
+    {
+        using var temp = new TempFolder();
+        var file = temp.File("taken");
+        await File.WriteAllTextAsync(file, "x");
+        using var client = service.Client();
+        var before = (await client.GetFromJsonAsync<JsonElement>("/v1/models?limit=200")).GetProperty("items").GetArrayLength();
+
+        var r = await CliRunner.RunAsync(service, "quantize", ConvModel, "--preset", "int8-static", "--wait", "--out", file);
+
+        Assert.True(r.ExitCode == 3, r.ToString());
+        Assert.Contains("is a file", r.Err);
+        Assert.Equal(before, (await client.GetFromJsonAsync<JsonElement>("/v1/models?limit=200")).GetProperty("items").GetArrayLength());
     }
 
     [Fact]
