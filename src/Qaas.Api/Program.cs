@@ -26,5 +26,11 @@ public static class Program
             Console.Error.WriteLine(e.Message);
             return 2;
         }
+        catch (Npgsql.NpgsqlException e) when (e.IsTransient || e.InnerException is System.Net.Sockets.SocketException)
+        {
+            // At start-up: the configured PostgreSQL is down or unreachable. A supervisor restarts the node.
+            Console.Error.WriteLine($"Cannot reach the database (ConnectionStrings__Qaas): {e.Message}");
+            return 1;
+        }
     }
 }

@@ -18,8 +18,11 @@ public static class JobEventsEndpoints
             .WithSummary("Server-sent events: progress, log, status (final); resume with Last-Event-ID");
     }
 
-    private static async Task Stream(Guid id, HttpContext http, QaasDbContext db, CancellationToken ct)
+    private static async Task Stream(Guid id, HttpContext http, QaasDbContext db, IHostApplicationLifetime lifetime, CancellationToken aborted)
     {
+        // A node shutting down ends its streams (clients resume with Last-Event-ID elsewhere) instead of waiting for their jobs.
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(aborted, lifetime.ApplicationStopping);
+        var ct = stopping.Token;
         var job = await JobsEndpoints.FindAsync(db, http, id, ct);
         var last = long.TryParse(http.Request.Headers["Last-Event-ID"].ToString(), out var l) ? l
             : long.TryParse(http.Request.Query["lastEventId"], out l) ? l : 0;
@@ -30,7 +33,9 @@ public static class JobEventsEndpoints
         var quietSince = DateTime.UtcNow;
         while (!ct.IsCancellationRequested)
         {
-            var batch = await db.JobEvents.AsNoTracking().Where(e => e.JobId == job.Id && e.Id > last).OrderBy(e => e.Id).Take(500).ToListAsync(ct);
+            List<JobEvent> batch;
+            try { batch = await db.JobEvents.AsNoTracking().Where(e => e.JobId == job.Id && e.Id > last).OrderBy(e => e.Id).Take(500).ToListAsync(ct); }
+            catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested) { return; }
             var ended = false;
             foreach (var e in batch)
             {

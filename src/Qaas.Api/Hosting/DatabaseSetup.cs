@@ -13,7 +13,7 @@ public static class DatabaseSetup
         var configured = config.GetConnectionString("Qaas");
         if (!string.IsNullOrWhiteSpace(configured)) return new Resolved(configured, null);
         if (node.Role == "worker")
-            throw new InvalidOperationException("A worker needs the shared database: set ConnectionStrings__Qaas.");
+            throw new ArgumentException("A worker needs the shared database: set ConnectionStrings__Qaas."); // a usage error: exit 2
         var root = Path.Combine(DataDirectory.Resolve(config), "postgres");
         var pg = await EmbeddedPostgres.StartAsync(new EmbeddedPostgresOptions { DataRoot = root, Database = "qaas" }, logger, ct);
         return new Resolved(pg.ConnectionString("qaas"), pg);

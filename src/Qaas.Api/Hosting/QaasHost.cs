@@ -122,8 +122,11 @@ public static class QaasHost
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
-        app.UseSwagger();
-        app.UseSwaggerUI(o => o.SwaggerEndpoint("/swagger/v1/swagger.json", "QaaS v1"));
+        if (node.RunsApi) // a worker-only node serves health and metrics, not an API to document
+        {
+            app.UseSwagger();
+            app.UseSwaggerUI(o => o.SwaggerEndpoint("/swagger/v1/swagger.json", "QaaS v1"));
+        }
         app.MapHealth();
         app.MapMetrics();
         if (node.RunsApi)
@@ -141,7 +144,10 @@ public static class QaasHost
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             foreach (var url in app.Urls)
-                startLog.LogInformation("QaaS {Role} node (pool {Pool}) on {Url} — Swagger UI: {Url}/swagger", node.Role, node.Pool, url, url.TrimEnd('/'));
+                if (node.RunsApi)
+                    startLog.LogInformation("QaaS {Role} node (pool {Pool}) on {Url} — Swagger UI: {Url}/swagger", node.Role, node.Pool, url, url.TrimEnd('/'));
+                else
+                    startLog.LogInformation("QaaS worker node (pool {Pool}): health and metrics on {Url}", node.Pool, url);
         });
         return app;
     }

@@ -8,7 +8,8 @@ namespace Qaas.Api.Jobs;
 
 /// <summary>
 /// A succeeded job's "model.onnx" artifact (plus "model.onnx.data" when present) becomes a model of the tenant with
-/// parentModelId and jobId, so it can be downloaded, evaluated or quantized further like any upload.
+/// parentModelId and jobId, so it can be downloaded, evaluated or quantized further like any upload. A job registers one
+/// model: a run restarted after its node died between registering and recording its end updates the model it made.
 /// </summary>
 public sealed class ResultModelRegistrar(NpgsqlDataSource db, IModelInspector inspector)
 {
@@ -21,12 +22,23 @@ public sealed class ResultModelRegistrar(NpgsqlDataSource db, IModelInspector in
     {
         if (!context.Artifacts.TryGetValue(ModelArtifact, out var model) || !stored.TryGetValue(ModelArtifact, out var blob)) return null;
         var description = await inspector.InspectAsync(model.Path, ct);
-        var id = Guid.NewGuid();
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
+        Guid id;
+        await using (var earlier = new NpgsqlCommand("SELECT id FROM models WHERE job_id = @j ORDER BY created_at LIMIT 1 FOR UPDATE", conn, tx))
+        {
+            earlier.Parameters.AddWithValue("j", context.Job.Id);
+            id = await earlier.ExecuteScalarAsync(ct) is Guid existing ? existing : Guid.NewGuid();
+        }
+        await using (var files = new NpgsqlCommand("DELETE FROM model_files WHERE model_id = @m", conn, tx))
+        {
+            files.Parameters.AddWithValue("m", id);
+            await files.ExecuteNonQueryAsync(ct);
+        }
         await using (var cmd = new NpgsqlCommand("""
             INSERT INTO models (id, tenant_id, name, blob_sha256, size_bytes, description, parent_model_id, job_id)
             VALUES (@id, @t, @n, @h, @s, @d::jsonb, @p, @j)
+            ON CONFLICT (id) DO UPDATE SET blob_sha256 = excluded.blob_sha256, size_bytes = excluded.size_bytes, description = excluded.description
             """, conn, tx))
         {
             cmd.Parameters.AddWithValue("id", id);

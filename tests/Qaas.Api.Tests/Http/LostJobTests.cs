@@ -36,6 +36,26 @@ public sealed class LostJobTests(LostJobService service) : IClassFixture<LostJob
     }
 
     [Fact]
+    public async Task A_restarted_run_updates_the_model_its_earlier_run_registered()
+    {
+        using var client = service.Client();
+        var lost = await LostCopyAsync(client, "running", runs: 1);
+        // The earlier run got as far as registering its result model, then lost its node.
+        var earlier = Guid.NewGuid();
+        await TestPostgres.ScalarAsync(service.ConnectionString, $"""
+            INSERT INTO models (id, tenant_id, name, blob_sha256, size_bytes, description, parent_model_id, job_id)
+            SELECT '{earlier}', tenant_id, 'earlier-run', blob_sha256, size_bytes, description, parent_model_id, '{lost}'
+            FROM models WHERE job_id IS NOT NULL LIMIT 1 RETURNING 1
+            """);
+
+        var done = await client.WaitForJobAsync(lost, j => j.Str("status") is "succeeded" or "failed" or "cancelled", TimeSpan.FromSeconds(40));
+
+        Assert.Equal("succeeded", done.Str("status"));
+        Assert.Equal(earlier.ToString(), done.GetProperty("metrics").Str("resultModelId"));
+        Assert.Equal(1, await TestPostgres.ScalarAsync(service.ConnectionString, $"SELECT count(*) FROM models WHERE job_id = '{lost}'"));
+    }
+
+    [Fact]
     public async Task A_job_cut_off_as_often_as_allowed_fails_instead_of_running_again()
     {
         using var client = service.Client();
