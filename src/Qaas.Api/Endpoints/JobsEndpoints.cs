@@ -170,15 +170,18 @@ public static class JobsEndpoints
         JobMapping.ToResponse(await JobLookup.FindAsync(dataSource, id, http.User.GetTenantId(), ct) ?? throw ApiProblemException.NotFound("Job", id));
 
     private static async Task<IResult> Cancel(Guid id, HttpContext http, QaasDbContext db, JobSchedulers schedulers, JobWebhook webhook,
-        ILoggerFactory loggers, CancellationToken ct)
+        PoolLiveness liveness, ILoggerFactory loggers, CancellationToken ct)
     {
         var job = await FindAsync(db, http, id, ct);
         if (JobStatus.IsEnded(job.Status)) throw new ApiProblemException(409, $"Job {id} has already ended ({job.Status}).");
-        // A queued job is cancelled here and now; a running one is stopped by its worker, which polls the flag.
+        // A queued job is cancelled here and now; a running one is stopped by its worker, which polls the flag. When no
+        // worker of its pool is alive (its node died and none is left to recover it), nothing would ever read the flag:
+        // it ends now too, and a worker that recovers it later finds it cancelled.
+        bool orphaned = job.Status == JobStatus.Running && !await liveness.IsLiveAsync(job.Pool, ct);
         var updated = await db.Database.ExecuteSqlInterpolatedAsync($"""
             UPDATE jobs SET cancel_requested = true, updated_at = now(),
-                status = CASE WHEN status = 'queued' THEN 'cancelled' ELSE status END,
-                finished_at = CASE WHEN status = 'queued' THEN now() ELSE finished_at END
+                status = CASE WHEN status = 'queued' OR {orphaned} THEN 'cancelled' ELSE status END,
+                finished_at = CASE WHEN status = 'queued' OR {orphaned} THEN now() ELSE finished_at END
             WHERE id = {id} AND status IN ('queued', 'running')
             """, ct);
         if (updated == 0) throw new ApiProblemException(409, $"Job {id} has already ended.");

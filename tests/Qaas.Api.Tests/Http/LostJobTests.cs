@@ -56,6 +56,20 @@ public sealed class LostJobTests(LostJobService service) : IClassFixture<LostJob
     }
 
     [Fact]
+    public async Task Cancelling_a_running_job_whose_pool_has_no_live_worker_ends_it_at_once()
+    {
+        using var client = service.Client();
+        // Running on the gpu pool, whose only node died: no worker polls its cancel flag.
+        var stranded = await LostCopyAsync(client, "running", runs: 1, pool: "gpu");
+
+        var cancelled = await (await client.PostAsync($"/v1/jobs/{stranded}/cancel", null)).ExpectJsonAsync(HttpStatusCode.Accepted);
+
+        Assert.Equal("cancelled", cancelled.Str("status"));
+        var events = await JobsTests.ReadEventsAsync(client, stranded, null);
+        Assert.Contains("cancelled", events[^1].Data);
+    }
+
+    [Fact]
     public async Task A_job_cut_off_as_often_as_allowed_fails_instead_of_running_again()
     {
         using var client = service.Client();
@@ -96,7 +110,7 @@ public sealed class LostJobTests(LostJobService service) : IClassFixture<LostJob
     /// A finished job's row copied as a job left <paramref name="status"/> after <paramref name="runs"/> runs, untouched
     /// for a minute, with no Quartz trigger: what a run that lost the database leaves behind.
     /// </summary>
-    private async Task<string> LostCopyAsync(HttpClient client, string status, int runs)
+    private async Task<string> LostCopyAsync(HttpClient client, string status, int runs, string pool = "cpu")
     {
         var model = await client.UploadModelAsync(TinyOnnx.Relu(8));
         var original = await (await client.PostJsonAsync("/v1/jobs", $$"""{"modelId":"{{model.Str("id")}}","preset":"fp16"}"""))
@@ -108,7 +122,7 @@ public sealed class LostJobTests(LostJobService service) : IClassFixture<LostJob
         await using var cmd = new NpgsqlCommand("""
             INSERT INTO jobs
             SELECT (jsonb_populate_record(NULL::jobs, to_jsonb(j) || jsonb_build_object(
-                'id', @copy, 'status', @status, 'attempts', @runs, 'idempotency_key', NULL, 'error', NULL, 'finished_at', NULL,
+                'id', @copy, 'status', @status, 'attempts', @runs, 'pool', @pool, 'idempotency_key', NULL, 'error', NULL, 'finished_at', NULL,
                 'started_at', CASE WHEN @runs > 0 THEN now() - interval '1 minute' END, 'progress', 0, 'stage', NULL,
                 'created_at', now() - interval '1 minute', 'updated_at', now() - interval '1 minute'))).*
             FROM jobs j WHERE j.id = @original
@@ -116,6 +130,7 @@ public sealed class LostJobTests(LostJobService service) : IClassFixture<LostJob
         cmd.Parameters.AddWithValue("copy", copy);
         cmd.Parameters.AddWithValue("status", status);
         cmd.Parameters.AddWithValue("runs", runs);
+        cmd.Parameters.AddWithValue("pool", pool);
         cmd.Parameters.AddWithValue("original", Guid.Parse(original.Str("id")));
         Assert.Equal(1, await cmd.ExecuteNonQueryAsync());
         return copy;
