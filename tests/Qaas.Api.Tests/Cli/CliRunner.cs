@@ -19,4 +19,14 @@ public static class CliRunner
         var code = await CliApp.RunAsync([.. args, "--url", service.BaseAddress.ToString(), "--api-key", service.AdminKey], stdout, stderr, ct: timeout.Token);
         return new Result(code, stdout.ToString(), stderr.ToString());
     }
+
+    /// <summary>`qaas quantize` without --wait on a tiny Relu model written to <paramref name="folder"/>: the job's id.</summary>
+    public static async Task<string> SubmitAsync(QaasService service, TempFolder folder, string preset, int width = 8)
+    {
+        var model = folder.File("relu.onnx");
+        await File.WriteAllBytesAsync(model, TinyOnnx.Relu(width));
+        var submitted = await RunAsync(service, "quantize", model, "--preset", preset, "--json");
+        Assert.True(submitted.ExitCode == 0, submitted.ToString());
+        return System.Text.Json.JsonDocument.Parse(submitted.Out).RootElement.GetProperty("id").GetString()!;
+    }
 }

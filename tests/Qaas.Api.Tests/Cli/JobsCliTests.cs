@@ -9,11 +9,7 @@ public sealed class JobsCliTests(QaasService service) : IClassFixture<QaasServic
     public async Task Submit_without_wait_then_jobs_wait_gates_and_cancel_of_an_ended_job_is_an_api_error()
     {
         using var temp = new TempFolder();
-        var model = temp.File("relu.onnx");
-        await File.WriteAllBytesAsync(model, TinyOnnx.Relu(8));
-        var submitted = await CliRunner.RunAsync(service, "quantize", model, "--preset", "int8-static", "--json");
-        Assert.True(submitted.ExitCode == 0, submitted.ToString());
-        var id = JsonDocument.Parse(submitted.Out).RootElement.GetProperty("id").GetString()!;
+        var id = await CliRunner.SubmitAsync(service, temp, "int8-static");
 
         var waited = await CliRunner.RunAsync(service, "jobs", "wait", id, "--gate", "minCosine=0.99", "--out", temp.File("out"), "--json");
         Assert.True(waited.ExitCode == 0, waited.ToString());

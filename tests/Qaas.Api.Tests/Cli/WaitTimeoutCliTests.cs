@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using Qaas.Api.Tests.Infrastructure;
 
 namespace Qaas.Api.Tests.Cli;
@@ -11,11 +10,7 @@ public sealed class WaitTimeoutCliTests(SlowJobService service) : IClassFixture<
     public async Task Jobs_wait_past_its_timeout_exits_4_and_leaves_the_job_running()
     {
         using var temp = new TempFolder();
-        var model = temp.File("relu.onnx");
-        await File.WriteAllBytesAsync(model, TinyOnnx.Relu(6));
-        var submitted = await CliRunner.RunAsync(service, "quantize", model, "--preset", "fp16", "--json");
-        Assert.True(submitted.ExitCode == 0, submitted.ToString());
-        var id = JsonDocument.Parse(submitted.Out).RootElement.GetProperty("id").GetString()!;
+        var id = await CliRunner.SubmitAsync(service, temp, "fp16", width: 6);
 
         var clock = Stopwatch.StartNew();
         var waited = await CliRunner.RunAsync(service, "jobs", "wait", id, "--timeout", "2s");
