@@ -19,7 +19,10 @@ public static class Quantizers
         || (!IsFloatConversion(recipe) && recipe.Format != "matmulnbits" && recipe.Activations?.Type is not ("none" or "dynamic")
             && recipe.Weights?.Type is not ("int3" or "nf4" or "fp4e2m1"));
 
-    public static QuantizedModel Run(OnnxModel model, Recipe recipe, SampleFeed? calibration, IProgress<double>? progress, CancellationToken ct)
+    /// <param name="statistics">Calibration statistics of static quantization: those it holds are used instead of being
+    /// measured, and what is measured is added (a restarted job passes what its earlier run measured).</param>
+    public static QuantizedModel Run(OnnxModel model, Recipe recipe, SampleFeed? calibration, IProgress<double>? progress, CancellationToken ct,
+        StaticQdqOptions? statistics = null)
     {
         if (IsFloatConversion(recipe)) return Float16Converter.Quantize(model, recipe, ct);
         if (recipe.Format == "matmulnbits")
@@ -32,8 +35,8 @@ public static class Quantizers
         var feed = calibration ?? throw new ArgumentException("static quantization needs calibration samples", nameof(calibration));
         // Acceptance limits on output fidelity: the sensitive nodes fall back to fp32 until they hold.
         var qdq = AcceptanceLimits.From(recipe.Acceptance).Any
-            ? SensitivityFallback.Quantize(model, recipe, feed, progress, ct)
-            : StaticQdqQuantizer.Quantize(model, recipe, feed, progress, ct);
+            ? SensitivityFallback.Search(model, recipe, feed, progress, ct, new SensitivityFallbackOptions { Statistics = statistics }).Model
+            : StaticQdqQuantizer.Quantize(model, recipe, feed, progress, ct, statistics);
         // QOperator is written from the QDQ graph: the same integer math, as explicit QLinear ops.
         return recipe.Format == "qoperator" ? QdqToQOperator.Apply(qdq) : qdq;
     }

@@ -35,11 +35,11 @@ public static class SensitivityFallback
         ArgumentNullException.ThrowIfNull(recipe);
         ArgumentNullException.ThrowIfNull(calibration);
         options ??= new SensitivityFallbackOptions();
-        var ranges = new Dictionary<string, (float Min, float Max)>(StringComparer.Ordinal);
+        var ranges = options.Statistics?.Ranges ?? new Dictionary<string, (float Min, float Max)>(StringComparer.Ordinal);
         // The transforms' statistics are measured once too.
-        var means = new Dictionary<string, double[]>(StringComparer.Ordinal);
-        var absMax = new Dictionary<string, double[]>(StringComparer.Ordinal);
-        var rounded = new AdaRoundCache();
+        var means = options.Statistics?.ChannelMeans ?? new Dictionary<string, double[]>(StringComparer.Ordinal);
+        var absMax = options.Statistics?.ChannelAbsMax ?? new Dictionary<string, double[]>(StringComparer.Ordinal);
+        var rounded = options.Statistics?.AdaRound ?? new AdaRoundCache();
         var full = StaticQdqQuantizer.Quantize(model, recipe, calibration, ProgressRange.Of(progress, 0, 0.3),
             cancellationToken, new StaticQdqOptions(Ranges: ranges, ChannelMeans: means, ChannelAbsMax: absMax, AdaRound: rounded));
         var limits = AcceptanceLimits.From(recipe.Acceptance);

@@ -62,6 +62,30 @@ public sealed class LostJobTests(LostJobService service) : IClassFixture<LostJob
     }
 
     [Fact]
+    public async Task A_restarted_run_takes_the_calibration_its_earlier_run_measured()
+    {
+        using var client = service.Client();
+        var mlp = Google.Protobuf.MessageExtensions.ToByteArray(ModelBuilder.Mlp()); // input x into MatMuls with weights
+        var (original, lost) = await LostCopyWithOriginalAsync(client, "running", runs: 1, model: mlp, preset: "int8-static");
+        // The first run kept its calibration; the restarted one gets a copy in which input x's range is [-1000, 1000].
+        Assert.Equal(1, await TestPostgres.ScalarAsync(service.ConnectionString, $$"""
+            INSERT INTO job_checkpoints (job_id, name, payload)
+            SELECT '{{lost}}', name, jsonb_set(payload, '{ranges,x}', '[-1000, 1000]') FROM job_checkpoints
+            WHERE job_id = '{{original}}' AND name = 'calibration' AND payload->'ranges' ? 'x' RETURNING 1
+            """));
+
+        var done = await EndedAsync(client, lost);
+
+        Assert.Equal("succeeded", done.Str("status"));
+        var events = await JobsTests.ReadEventsAsync(client, lost, null);
+        Assert.Contains(events, e => e.Type == "log" && e.Data.Contains("Resuming with"));
+        Assert.DoesNotContain(events, e => e.Type == "progress" && e.Data.Contains("calibrat", StringComparison.OrdinalIgnoreCase));
+        var model = Qaas.Onnx.Proto.ModelProto.Parser.ParseFrom(await client.GetByteArrayAsync($"/v1/jobs/{lost}/artifacts/model.onnx"));
+        var scale = model.Graph.Initializer.Single(t => t.Name == "x_scale");
+        Assert.Equal(2000f / 255, Qaas.Onnx.Graph.TensorData.ReadAsFloat(scale)[0], 3); // the saved range, not a fresh calibration
+    }
+
+    [Fact]
     public async Task A_job_cut_off_as_often_as_allowed_fails_instead_of_running_again()
     {
         using var client = service.Client();
@@ -105,10 +129,14 @@ public sealed class LostJobTests(LostJobService service) : IClassFixture<LostJob
     /// A finished job's row copied as a job left <paramref name="status"/> after <paramref name="runs"/> runs, untouched
     /// for a minute, with no Quartz trigger: what a run that lost the database leaves behind.
     /// </summary>
-    private async Task<string> LostCopyAsync(HttpClient client, string status, int runs, string pool = "cpu")
+    private async Task<string> LostCopyAsync(HttpClient client, string status, int runs, string pool = "cpu") =>
+        (await LostCopyWithOriginalAsync(client, status, runs, pool)).Lost;
+
+    private async Task<(string Original, string Lost)> LostCopyWithOriginalAsync(HttpClient client, string status, int runs, string pool = "cpu",
+        byte[]? model = null, string preset = "fp16")
     {
-        var model = await client.UploadModelAsync(TinyOnnx.Relu(8));
-        var original = await (await client.PostJsonAsync("/v1/jobs", $$"""{"modelId":"{{model.Str("id")}}","preset":"fp16"}"""))
+        var uploaded = await client.UploadModelAsync(model ?? TinyOnnx.Relu(8));
+        var original = await (await client.PostJsonAsync("/v1/jobs", $$"""{"modelId":"{{uploaded.Str("id")}}","preset":"{{preset}}"}"""))
             .ExpectJsonAsync(HttpStatusCode.Accepted);
         await client.WaitForJobAsync(original.Str("id"), j => j.Str("status") == "succeeded", TimeSpan.FromSeconds(40));
         var copy = Guid.NewGuid().ToString();
@@ -128,6 +156,6 @@ public sealed class LostJobTests(LostJobService service) : IClassFixture<LostJob
         cmd.Parameters.AddWithValue("pool", pool);
         cmd.Parameters.AddWithValue("original", Guid.Parse(original.Str("id")));
         Assert.Equal(1, await cmd.ExecuteNonQueryAsync());
-        return copy;
+        return (original.Str("id"), copy);
     }
 }

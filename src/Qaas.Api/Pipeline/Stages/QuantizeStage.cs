@@ -1,3 +1,4 @@
+using Qaas.Api.Jobs;
 using System.Text.Json;
 using Qaas.Onnx.Io;
 using Qaas.Quantization.Datasets;
@@ -30,8 +31,14 @@ public sealed class QuantizeStage : IJobStage
             await context.Reporter.LogAsync("info", $"Calibrating on {calibration.Count} sample(s) ({recipe.Activations?.Calibration ?? "minmax"}).", ct);
         }
 
+        // Calibration statistics: a restarted run takes over what its earlier run measured; this run's are kept for the next.
+        var checkpoint = context.Services.GetRequiredService<CalibrationCheckpoint>();
+        var statistics = context.Recovering ? await checkpoint.LoadAsync(context.Job.Id, ct) : CalibrationCheckpoint.Empty();
+        if (CalibrationCheckpoint.Count(statistics) > 0)
+            await context.Reporter.LogAsync("info", $"Resuming with the {CalibrationCheckpoint.Count(statistics)} calibration statistic(s) the earlier run measured.", ct);
         var progress = new StageProgress(context.Reporter, ct);
-        var quantized = await Task.Run(() => Quantizers.Run(model, recipe, calibration, progress, ct), ct);
+        var quantized = await Task.Run(() => Quantizers.Run(model, recipe, calibration, progress, ct, statistics), ct);
+        await checkpoint.SaveAsync(context.Job.Id, statistics, ct);
         // The stage's own warnings only where the quantizer has not already said the same in its terms.
         if (calibration is { Synthetic: true } && !Mentions(quantized.Warnings, "synthetic"))
             context.Warnings.Add($"No calibration dataset was given: the quantizer's statistics come from {calibration.Count} synthesized inputs, which rarely match real data.");
