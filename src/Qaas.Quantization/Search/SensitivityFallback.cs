@@ -117,11 +117,6 @@ public static class SensitivityFallback
                 .SelectMany(n => n.Attribute.Where(a => a.Name == "value").Select(a => a.T)))
             .Sum(t => TensorLayout.ByteSize(t) ?? 0);
 
-    /// <summary>The pipeline entry: <see cref="Search"/>'s model.</summary>
-    public static QuantizedModel Quantize(OnnxModel model, Recipe recipe, SampleFeed calibration,
-        IProgress<double>? progress = null, CancellationToken cancellationToken = default) =>
-        Search(model, recipe, calibration, progress, cancellationToken).Model;
-
     /// <summary>Per node, the lowest output SQNR with only that node quantized, on the first few calibration samples.</summary>
     private static Dictionary<string, double> MeasureSensitivity(OnnxModel model, SampleFeed calibration, IReadOnlyList<string> names,
         Func<IEnumerable<string>, QuantizedModel> quantizeKeeping, Func<ModelProto, InferenceSession> open,
