@@ -86,7 +86,7 @@ public static class QaasHost
         s.AddSingleton<JobWebhook>();
         s.AddSingleton<ResultModelRegistrar>();
         s.AddSingleton<JobRunner>();
-        s.AddSingleton<CalibrationCheckpoint>();
+        s.AddSingleton<QuantizeCheckpoint>();
         s.AddSingleton<JobSchedulers>();
         s.AddHostedService(sp => sp.GetRequiredService<JobSchedulers>());
         s.AddHostedService<OrphanedJobRecovery>();

@@ -21,8 +21,9 @@ public static class Quantizers
 
     /// <param name="statistics">Calibration statistics of static quantization: those it holds are used instead of being
     /// measured, and what is measured is added (a restarted job passes what its earlier run measured).</param>
+    /// <param name="sensitivities">The same for the acceptance search's per-node sensitivities.</param>
     public static QuantizedModel Run(OnnxModel model, Recipe recipe, SampleFeed? calibration, IProgress<double>? progress, CancellationToken ct,
-        StaticQdqOptions? statistics = null)
+        StaticQdqOptions? statistics = null, IDictionary<string, double>? sensitivities = null)
     {
         if (IsFloatConversion(recipe)) return Float16Converter.Quantize(model, recipe, ct);
         if (recipe.Format == "matmulnbits")
@@ -35,7 +36,7 @@ public static class Quantizers
         var feed = calibration ?? throw new ArgumentException("static quantization needs calibration samples", nameof(calibration));
         // Acceptance limits on output fidelity: the sensitive nodes fall back to fp32 until they hold.
         var qdq = AcceptanceLimits.From(recipe.Acceptance).Any
-            ? SensitivityFallback.Search(model, recipe, feed, progress, ct, new SensitivityFallbackOptions { Statistics = statistics }).Model
+            ? SensitivityFallback.Search(model, recipe, feed, progress, ct, new SensitivityFallbackOptions { Statistics = statistics, Sensitivities = sensitivities }).Model
             : StaticQdqQuantizer.Quantize(model, recipe, feed, progress, ct, statistics);
         // QOperator is written from the QDQ graph: the same integer math, as explicit QLinear ops.
         return recipe.Format == "qoperator" ? QdqToQOperator.Apply(qdq) : qdq;

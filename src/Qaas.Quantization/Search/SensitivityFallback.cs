@@ -122,14 +122,19 @@ public static class SensitivityFallback
         Func<IEnumerable<string>, QuantizedModel> quantizeKeeping, Func<ModelProto, InferenceSession> open,
         InferenceSession reference, SensitivityFallbackOptions options, IProgress<double>? progress, CancellationToken ct)
     {
+        var known = options.Sensitivities ?? new Dictionary<string, double>(StringComparer.Ordinal);
         var samples = calibration.Samples().Take(Math.Max(1, options.SensitivitySamples)).ToList();
         var outputs = new ReferenceOutputs(reference, samples, ct);
         var sensitivity = new Dictionary<string, double>(StringComparer.Ordinal);
         for (int i = 0; i < names.Count; i++)
         {
-            var only = quantizeKeeping(names.Where((_, j) => j != i));
-            using var candidate = open(only.Model);
-            sensitivity[names[i]] = outputs.MinSqnrDb(candidate, ct);
+            if (!known.TryGetValue(names[i], out var sqnr))
+            {
+                var only = quantizeKeeping(names.Where((_, j) => j != i));
+                using var candidate = open(only.Model);
+                known[names[i]] = sqnr = outputs.MinSqnrDb(candidate, ct);
+            }
+            sensitivity[names[i]] = sqnr;
             progress?.Report(0.3 + 0.5 * (i + 1) / names.Count);
         }
         return sensitivity;

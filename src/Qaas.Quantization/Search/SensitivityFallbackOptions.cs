@@ -9,4 +9,7 @@ public sealed record SensitivityFallbackOptions(int SensitivitySamples = 4, int 
     /// <summary>Calibration statistics to start from and add to (see <see cref="Static.StaticQdqOptions"/>); its
     /// KeepFloat is not used: the search decides what stays fp32.</summary>
     public Static.StaticQdqOptions? Statistics { get; init; }
+
+    /// <summary>Per-node sensitivities already measured (a restarted job's earlier run); those missing are measured and added.</summary>
+    public IDictionary<string, double>? Sensitivities { get; init; }
 }

@@ -71,7 +71,7 @@ public sealed class LostJobTests(LostJobService service) : IClassFixture<LostJob
         Assert.Equal(1, await TestPostgres.ScalarAsync(service.ConnectionString, $$"""
             INSERT INTO job_checkpoints (job_id, name, payload)
             SELECT '{{lost}}', name, jsonb_set(payload, '{ranges,x}', '[-1000, 1000]') FROM job_checkpoints
-            WHERE job_id = '{{original}}' AND name = 'calibration' AND payload->'ranges' ? 'x' RETURNING 1
+            WHERE job_id = '{{original}}' AND name = 'quantize' AND payload->'ranges' ? 'x' RETURNING 1
             """));
 
         var done = await EndedAsync(client, lost);

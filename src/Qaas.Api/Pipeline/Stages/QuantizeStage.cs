@@ -14,6 +14,9 @@ namespace Qaas.Api.Pipeline.Stages;
 public sealed class QuantizeStage : IJobStage
 {
     internal const int SyntheticSamples = 8;
+    // How often what calibration and search measured is saved while they run (a calibration of the detector takes a few
+    // seconds, its acceptance search half a minute).
+    private static readonly TimeSpan CheckpointEvery = TimeSpan.FromSeconds(10);
 
     public string Name => "quantize";
 
@@ -31,14 +34,28 @@ public sealed class QuantizeStage : IJobStage
             await context.Reporter.LogAsync("info", $"Calibrating on {calibration.Count} sample(s) ({recipe.Activations?.Calibration ?? "minmax"}).", ct);
         }
 
-        // Calibration statistics: a restarted run takes over what its earlier run measured; this run's are kept for the next.
-        var checkpoint = context.Services.GetRequiredService<CalibrationCheckpoint>();
-        var statistics = context.Recovering ? await checkpoint.LoadAsync(context.Job.Id, ct) : CalibrationCheckpoint.Empty();
-        if (CalibrationCheckpoint.Count(statistics) > 0)
-            await context.Reporter.LogAsync("info", $"Resuming with the {CalibrationCheckpoint.Count(statistics)} calibration statistic(s) the earlier run measured.", ct);
+        // What calibration and search measure: a restarted run takes over its earlier run's; this run's are kept for the next.
+        var checkpoint = context.Services.GetRequiredService<QuantizeCheckpoint>();
+        var measured = context.Recovering ? await checkpoint.LoadAsync(context.Job.Id, ct) : QuantizeCheckpoint.Empty();
+        if (measured.Count > 0)
+            await context.Reporter.LogAsync("info", $"Resuming with the {measured.Count} statistic(s) the earlier run measured (calibration ranges, sensitivities).", ct);
         var progress = new StageProgress(context.Reporter, ct);
-        var quantized = await Task.Run(() => Quantizers.Run(model, recipe, calibration, progress, ct, statistics), ct);
-        await checkpoint.SaveAsync(context.Job.Id, statistics, ct);
+        QuantizedModel quantized;
+        using (var saving = CancellationTokenSource.CreateLinkedTokenSource(ct))
+        {
+            var saver = checkpoint.SavePeriodicallyAsync(context.Job.Id, measured, CheckpointEvery,
+                context.Services.GetRequiredService<ILogger<QuantizeStage>>(), saving.Token);
+            try
+            {
+                quantized = await Task.Run(() => Quantizers.Run(model, recipe, calibration, progress, ct, measured.Statistics, measured.Sensitivities), ct);
+            }
+            finally
+            {
+                await saving.CancelAsync();
+                await saver;
+            }
+        }
+        await checkpoint.SaveAsync(context.Job.Id, measured, ct);
         // The stage's own warnings only where the quantizer has not already said the same in its terms.
         if (calibration is { Synthetic: true } && !Mentions(quantized.Warnings, "synthetic"))
             context.Warnings.Add($"No calibration dataset was given: the quantizer's statistics come from {calibration.Count} synthesized inputs, which rarely match real data.");
