@@ -100,6 +100,21 @@ public class SensitivityFallbackTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Sensitivities_already_measured_are_taken_as_given_and_new_ones_added()
+    {
+        var model = OnnxModel.FromProto(ConvBnReluModel.Build());
+        var measured = Quantizers.Run(model, Static(200), SmallFeed(4), null, CancellationToken.None).Nodes.ToDictionary(n => n.Name, n => n.Sensitivity!.Value);
+        var known = new Dictionary<string, double> { [measured.Keys.First()] = 1234.5 }; // what an earlier run saved
+
+        var result = Quantizers.Run(model, Static(200), SmallFeed(4), null, CancellationToken.None, sensitivities: known);
+
+        var nodes = result.Nodes.ToDictionary(n => n.Name, n => n.Sensitivity!.Value);
+        Assert.Equal(1234.5, nodes[measured.Keys.First()]);
+        Assert.Equal(measured[measured.Keys.Last()], nodes[measured.Keys.Last()], 6);
+        Assert.Equal(measured.Keys.Order(), known.Keys.Order()); // the measured one was added for the next run
+    }
+
+    [Fact]
     public void Weight_only_recipes_say_their_acceptance_limits_are_a_verdict_only()
     {
         var model = OnnxModel.FromProto(ModelBuilder.Mlp());
