@@ -32,6 +32,11 @@ public static class QaasHost
         var config = builder.Configuration;
         var node = NodeOptions.From(config);
         var urls = config["urls"] ?? config["QAAS_URLS"] ?? Environment.GetEnvironmentVariable("QAAS_URLS") ?? "http://127.0.0.1:8080";
+        // Kestrel reads a malformed address ("http://127.0.0.1:", no port) as "every interface, port 80": refuse it instead.
+        foreach (var url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            if (!Uri.TryCreate(url.Replace("://*", "://0.0.0.0").Replace("://+", "://0.0.0.0"), UriKind.Absolute, out var parsed)
+                || parsed.Scheme is not ("http" or "https") || url.TrimEnd('/').EndsWith(':'))
+                throw new ArgumentException($"QAAS_URLS: '{url}' is not an http(s) address with a host and port (e.g. http://127.0.0.1:8080).");
         builder.WebHost.UseUrls(urls);
 
         var serilog = Logging.Create(config);
