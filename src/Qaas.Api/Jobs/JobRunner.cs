@@ -43,14 +43,16 @@ public sealed class JobRunner(
         var model = await ctx.Models.AsNoTracking().Include(m => m.Files).FirstOrDefaultAsync(m => m.Id == job.ModelId, shutdown);
         if (model is null) { await FailAsync(job.Id, new InputGoneException("The model was deleted before the job ran."), null); return; }
 
-        if (await ClaimAsync(jobId, shutdown) is not { } runs)
-            return; // cancelled or ended between the read above and the claim (a cancel that raced this firing)
-        if (runs > options.Value.MaxJobAttempts)
+        if (job.Attempts >= options.Value.MaxJobAttempts)
         {
-            await FinishAsync(jobId, JobStatus.Failed, JobFailure.Interrupted(runs - 1), null, CancellationToken.None);
+            await FinishAsync(jobId, JobStatus.Failed, JobFailure.Interrupted(job.Attempts), null, CancellationToken.None);
             return;
         }
-        await events.AppendAsync(jobId, "log", new { level = "info", message = recovering ? "Job restarted after its node stopped." : $"Job started on {Environment.MachineName}." }, shutdown);
+        if (await ClaimAsync(jobId, shutdown) is null)
+            return; // cancelled or ended between the read above and the claim (a cancel that raced this firing)
+        await events.AppendAsync(jobId, "log", new { level = "info", message = recovering
+            ? $"Job restarted on {Environment.MachineName}: its earlier run was cut off (its node stopped or lost the database)."
+            : $"Job started on {Environment.MachineName}." }, shutdown);
 
         // Tenants' models and data: readable by the service's user alone.
         if (OperatingSystem.IsWindows()) Directory.CreateDirectory(work);

@@ -11,15 +11,18 @@ namespace Qaas.Api.Jobs;
 /// "running") nor a firing that failed before the job was claimed (a stale pooled connection after a database restart:
 /// the job stays "queued"); either way the trigger is used up. A job counts as lost when it is queued or running, has
 /// been untouched for Qaas:OrphanGrace, and its Quartz job has neither a trigger nor a firing. Quartz jobs of jobs that
-/// ended or were deleted (a cancel that raced a firing) are removed. Runs on worker nodes, for their pool.
+/// ended or were deleted (a cancel that raced a firing) are removed, and so are this node's job folders of jobs that
+/// ended (a run killed with its node leaves its folder). That runs on worker nodes, for their pool. On every node: a
+/// running job whose cancel was requested while its pool has no live worker is ended as cancelled, since no worker
+/// is left to read the request.
 /// </summary>
 public sealed class OrphanedJobRecovery(
-    NpgsqlDataSource db, JobSchedulers schedulers, NodeOptions node, IOptions<QaasOptions> options, ILogger<OrphanedJobRecovery> logger)
+    NpgsqlDataSource db, JobSchedulers schedulers, PoolLiveness liveness, JobWebhook webhook, NodeOptions node, IConfiguration configuration,
+    IOptions<QaasOptions> options, ILogger<OrphanedJobRecovery> logger)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (!node.RunsWorker) return;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -35,6 +38,8 @@ public sealed class OrphanedJobRecovery(
 
     public async Task SweepAsync(CancellationToken ct)
     {
+        await EndStrandedCancelsAsync(ct);
+        if (!node.RunsWorker) return;
         var scheduler = await schedulers.ForPoolAsync(node.Pool, ct);
         foreach (var (id, running, priority, submitted, runs) in await LostJobsAsync(scheduler.SchedulerName, ct))
         {
@@ -50,6 +55,57 @@ public sealed class OrphanedJobRecovery(
         }
         foreach (var name in await StaleQuartzJobsAsync(scheduler.SchedulerName, ct))
             await scheduler.DeleteJob(new JobKey(name, PipelineQuartzJob.Group), ct);
+        await RemoveEndedJobFoldersAsync(ct);
+    }
+
+    private async Task EndStrandedCancelsAsync(CancellationToken ct)
+    {
+        foreach (var pool in NodeOptions.Pools)
+        {
+            if (await liveness.IsLiveAsync(pool, ct)) continue;
+            await using var cmd = db.CreateCommand("""
+                WITH ended AS (
+                    UPDATE jobs SET status = 'cancelled', finished_at = now(), updated_at = now()
+                    WHERE pool = @pool AND status = 'running' AND cancel_requested AND updated_at < now() - @grace
+                    RETURNING id),
+                event AS (INSERT INTO job_events (job_id, type, payload) SELECT id, 'status', '{"status":"cancelled"}' FROM ended)
+                SELECT id FROM ended
+                """);
+            cmd.Parameters.AddWithValue("pool", pool);
+            cmd.Parameters.AddWithValue("grace", options.Value.OrphanGrace);
+            var ended = new List<Guid>();
+            await using (var reader = await cmd.ExecuteReaderAsync(ct))
+                while (await reader.ReadAsync(ct))
+                    ended.Add(reader.GetGuid(0));
+            foreach (var id in ended)
+            {
+                logger.LogWarning("Job {JobId} was cancelled while pool {Pool} had no live worker; ended as cancelled", id, pool);
+                _ = Task.Run(() => webhook.NotifyAsync(id, CancellationToken.None), CancellationToken.None);
+            }
+        }
+    }
+
+    // Folders of jobs that ended (or were deleted) and have not been touched for the grace period.
+    private async Task RemoveEndedJobFoldersAsync(CancellationToken ct)
+    {
+        var work = Path.Combine(DataDirectory.Resolve(configuration), "work");
+        if (!Directory.Exists(work)) return;
+        var folders = Directory.GetDirectories(work, "job-*")
+            .Where(f => Guid.TryParseExact(Path.GetFileName(f)[4..], "N", out _)
+                        && DateTime.UtcNow - Directory.GetLastWriteTimeUtc(f) > options.Value.OrphanGrace)
+            .ToDictionary(f => Guid.ParseExact(Path.GetFileName(f)[4..], "N"));
+        if (folders.Count == 0) return;
+        await using var cmd = db.CreateCommand("SELECT id FROM jobs WHERE id = ANY(@ids) AND status IN ('queued', 'running')");
+        cmd.Parameters.AddWithValue("ids", folders.Keys.ToArray());
+        var active = new HashSet<Guid>();
+        await using (var reader = await cmd.ExecuteReaderAsync(ct))
+            while (await reader.ReadAsync(ct))
+                active.Add(reader.GetGuid(0));
+        foreach (var (id, folder) in folders.Where(f => !active.Contains(f.Key)))
+        {
+            try { Directory.Delete(folder, true); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { logger.LogDebug(e, "Job folder {Folder} not removed", folder); }
+        }
     }
 
     private async Task<List<(Guid Id, bool Running, int Priority, DateTimeOffset Submitted, int Runs)>> LostJobsAsync(string schedulerName, CancellationToken ct)

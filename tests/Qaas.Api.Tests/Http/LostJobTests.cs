@@ -86,6 +86,41 @@ public sealed class LostJobTests(LostJobService service) : IClassFixture<LostJob
     }
 
     [Fact]
+    public async Task A_cancel_that_no_worker_will_read_ends_the_job_at_the_next_sweep()
+    {
+        using var client = service.Client();
+        // Cancelled while its pool's only worker had just died (still counted live then): the flag is set, nobody reads it.
+        var stranded = await LostCopyAsync(client, "running", runs: 1, pool: "gpu");
+        await TestPostgres.ScalarAsync(service.ConnectionString, $"UPDATE jobs SET cancel_requested = true WHERE id = '{stranded}' RETURNING 1");
+
+        var done = await EndedAsync(client, stranded);
+
+        Assert.Equal("cancelled", done.Str("status"));
+        Assert.Contains("cancelled", (await JobsTests.ReadEventsAsync(client, stranded, null))[^1].Data);
+    }
+
+    [Fact]
+    public async Task Folders_of_ended_jobs_are_removed_and_those_of_running_ones_kept()
+    {
+        using var client = service.Client();
+        var (ended, running) = await LostCopyWithOriginalAsync(client, "running", runs: 1, pool: "gpu"); // the copy stays running
+        string Folder(string id) => Path.Combine(service.DataDirectory, "work", "job-" + Guid.Parse(id).ToString("N"));
+        foreach (var id in new[] { ended, running })
+        {
+            Directory.CreateDirectory(Path.Combine(Folder(id), "original")); // what a run killed with its node leaves
+            await File.WriteAllTextAsync(Path.Combine(Folder(id), "original", "model.onnx"), "a tenant's model");
+            Directory.SetLastWriteTimeUtc(Folder(id), DateTime.UtcNow.AddMinutes(-5));
+        }
+
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (Directory.Exists(Folder(ended)) && DateTime.UtcNow < deadline)
+            await Task.Delay(250);
+
+        Assert.False(Directory.Exists(Folder(ended)));
+        Assert.True(Directory.Exists(Folder(running)));
+    }
+
+    [Fact]
     public async Task A_job_cut_off_as_often_as_allowed_fails_instead_of_running_again()
     {
         using var client = service.Client();
@@ -97,7 +132,8 @@ public sealed class LostJobTests(LostJobService service) : IClassFixture<LostJob
         Assert.Equal(500, error.GetProperty("status").GetInt32());
         Assert.Contains("started 3 times", error.Str("detail"));
         Assert.Equal(0, await TestPostgres.ScalarAsync(service.ConnectionString,
-            $"SELECT count(*) FROM job_events WHERE job_id = '{lost}' AND type = 'progress'")); // it did not run again
+            $"SELECT count(*) FROM job_events WHERE job_id = '{lost}' AND (type = 'progress' OR payload->>'status' = 'running')")); // it did not start again
+        Assert.Equal(3, await TestPostgres.ScalarAsync(service.ConnectionString, $"SELECT attempts FROM jobs WHERE id = '{lost}'"));
     }
 
     [Fact]

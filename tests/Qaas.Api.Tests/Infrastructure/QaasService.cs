@@ -18,6 +18,8 @@ public class QaasService : IAsyncLifetime
     public string ConnectionString { get; private set; } = "";
     public string AdminKey { get; } = "qaas_test_" + Guid.NewGuid().ToString("N");
     public Uri BaseAddress { get; private set; } = null!;
+    /// <summary>The service's QAAS_DATA_DIR.</summary>
+    public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "qaas-test-data-" + Guid.NewGuid().ToString("N")[..8]);
 
     /// <summary>Extra registrations for a derived fixture (e.g. pipeline stages).</summary>
     protected virtual void ConfigureServices(IServiceCollection services) { }
@@ -37,7 +39,7 @@ public class QaasService : IAsyncLifetime
             "--urls=http://127.0.0.1:0",
             $"--QAAS_BOOTSTRAP_API_KEY={AdminKey}",
             $"--Qaas:SchedulerNamePrefix={schedulerPrefix}",
-            $"--QAAS_DATA_DIR={Path.Combine(Path.GetTempPath(), "qaas-test-data-" + Guid.NewGuid().ToString("N")[..8])}",
+            $"--QAAS_DATA_DIR={DataDirectory}",
             .. extraArgs,
         ];
         _app = await QaasHost.BuildAsync(args, default, ConfigureServices);
