@@ -26,6 +26,11 @@ public static class Program
             Console.Error.WriteLine(e.Message);
             return 2;
         }
+        catch (IOException e) when (e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException || e.Message.Contains("bind", StringComparison.OrdinalIgnoreCase))
+        {
+            Console.Error.WriteLine($"Cannot listen where QAAS_URLS says: {e.Message}");
+            return 1;
+        }
         catch (Npgsql.NpgsqlException e) when (e.IsTransient || e.InnerException is System.Net.Sockets.SocketException)
         {
             // At start-up: the configured PostgreSQL is down or unreachable. A supervisor restarts the node.

@@ -1,3 +1,4 @@
+using Qaas.Api.Validation;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Qaas.Api.Auth;
@@ -30,6 +31,7 @@ public static class DatasetsEndpoints
     private static async Task<IResult> Upload(HttpRequest request, string? name, UploadReceiver receiver,
         BlobStore blobs, QaasDbContext db, CancellationToken ct)
     {
+        UploadName.Check(name);
         await using var upload = await receiver.ReceiveAsync(request, "dataset", "file", expandZips: false, blobs, ct);
         if (upload.Files.Count != 1) throw ApiProblemException.Field("file", "send exactly one dataset file.");
         var (fileName, path) = upload.Files.Single();

@@ -1,3 +1,4 @@
+using Qaas.Api.Validation;
 using System.IO.Compression;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
@@ -37,6 +38,7 @@ public static class ModelsEndpoints
     private static async Task<IResult> Upload(HttpRequest request, string? name, UploadReceiver receiver, StreamingModelReceiver streaming,
         IModelInspector inspector, BlobStore blobs, QaasDbContext db, CancellationToken ct)
     {
+        UploadName.Check(name);
         // The common case, one raw .onnx body, streams straight into the store; zips and multipart sets are spooled first.
         if (await streaming.TryReceiveAsync(request, blobs, ct) is var (summary, blob))
         {

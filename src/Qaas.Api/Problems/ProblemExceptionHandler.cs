@@ -28,7 +28,8 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
                 $"The service lost its database connection ({reason}); nothing was changed. Retry in a few seconds.", null),
             _ => (500, "Internal server error", "An unexpected error occurred; see the server log.", (IDictionary<string, string[]>?)null),
         };
-        if (status >= 500) logger.LogError(exception, "Unhandled error on {Method} {Path}", context.Request.Method, context.Request.Path);
+        if (status == 503) logger.LogWarning("{Method} {Path}: 503, the database connection failed ({Reason})", context.Request.Method, context.Request.Path, exception.GetBaseException().Message);
+        else if (status >= 500) logger.LogError(exception, "Unhandled error on {Method} {Path}", context.Request.Method, context.Request.Path);
         if (context.Response.HasStarted) return true;
         context.Response.StatusCode = status;
         if (status == 503) context.Response.Headers.RetryAfter = "5";

@@ -17,6 +17,11 @@ public sealed class ProblemJsonFallbackWriter(IOptions<ProblemDetailsOptions> pr
     public ValueTask WriteAsync(ProblemDetailsContext context)
     {
         problemOptions.Value.CustomizeProblemDetails?.Invoke(context);
+        // What ASP.NET Core's own writer adds: a title for the status, and the trace id to find the request in the log.
+        var problem = context.ProblemDetails;
+        problem.Status ??= context.HttpContext.Response.StatusCode;
+        problem.Title ??= Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(problem.Status.Value);
+        problem.Extensions.TryAdd("traceId", System.Diagnostics.Activity.Current?.Id ?? context.HttpContext.TraceIdentifier);
         var response = context.HttpContext.Response;
         return new ValueTask(response.WriteAsJsonAsync(context.ProblemDetails, jsonOptions.Value.SerializerOptions, "application/problem+json"));
     }

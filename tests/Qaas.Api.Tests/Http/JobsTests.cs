@@ -274,6 +274,8 @@ public sealed class JobsTests(QaasService service) : IClassFixture<QaasService>
         var problem = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
         Assert.Equal(404, problem.GetProperty("status").GetInt32());
         Assert.False(string.IsNullOrWhiteSpace(problem.Str("detail")));
+        Assert.False(string.IsNullOrWhiteSpace(problem.Str("title")));
+        Assert.True(problem.TryGetProperty("traceId", out _), problem.ToString());
     }
 
     [Fact]

@@ -51,6 +51,24 @@ public sealed class ModelsTests(QaasService service) : IClassFixture<QaasService
             .ExpectProblemAsync(HttpStatusCode.BadRequest);
     }
 
+    [Theory]
+    [InlineData("/v1/models")]
+    [InlineData("/v1/datasets")]
+    public async Task A_name_over_200_characters_is_400_and_nothing_is_stored(string collection)
+    {
+        using var client = service.Client();
+        var before = (await client.GetFromJsonAsync<JsonElement>(collection + "?limit=200")).GetProperty("items").GetArrayLength();
+        using var content = new ByteArrayContent(TinyOnnx.Relu(3));
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+
+        var problem = await (await client.PostAsync($"{collection}?name={new string('n', 201)}", content)).ExpectProblemAsync(HttpStatusCode.BadRequest);
+
+        Assert.True(problem.GetProperty("errors").TryGetProperty("name", out _), problem.ToString());
+        Assert.Equal(before, (await client.GetFromJsonAsync<JsonElement>(collection + "?limit=200")).GetProperty("items").GetArrayLength());
+        Assert.Equal(HttpStatusCode.Created, (await client.PostAsync($"/v1/models?name={new string('n', 200)}", new ByteArrayContent(TinyOnnx.Relu(3))
+            { Headers = { ContentType = new MediaTypeHeaderValue("application/octet-stream") } })).StatusCode);
+    }
+
     [Fact]
     public async Task Same_bytes_twice_make_two_models_sharing_one_blob()
     {
