@@ -36,6 +36,9 @@ public static class JobEventsEndpoints
             List<JobEvent> batch;
             try { batch = await db.JobEvents.AsNoTracking().Where(e => e.JobId == job.Id && e.Id > last).OrderBy(e => e.Id).Take(500).ToListAsync(ct); }
             catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested) { return; }
+            // The database went away mid-stream: end the stream cleanly (the response has started, so no problem can be
+            // sent); the client resumes with Last-Event-ID once it is back.
+            catch (Npgsql.NpgsqlException) { return; }
             var ended = false;
             foreach (var e in batch)
             {
