@@ -3,7 +3,6 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
-using Qaas.Api.Hosting;
 using Qaas.Api.Pipeline;
 using Qaas.Quantization.Recipes;
 using Qaas.Storage;
@@ -37,7 +36,7 @@ public sealed class JobRunner(
         var job = await ctx.Jobs.FirstOrDefaultAsync(j => j.Id == jobId, shutdown);
         if (job is null || JobStatus.IsEnded(job.Status)) return; // deleted or already finished (a duplicate firing)
         // What an earlier run of this job left (its node died) goes, whatever this run does.
-        var work = Path.Combine(DataDirectory.Resolve(configuration), "work", "job-" + jobId.ToString("N"));
+        var work = JobFolders.Of(configuration, jobId);
         DeleteWorkDirectory(work);
         if (job.CancelRequested) { await FinishAsync(job.Id, JobStatus.Cancelled, null, null, CancellationToken.None); return; }
         var model = await ctx.Models.AsNoTracking().Include(m => m.Files).FirstOrDefaultAsync(m => m.Id == job.ModelId, shutdown);

@@ -73,10 +73,7 @@ public sealed class OrphanedJobRecovery(
                 """);
             cmd.Parameters.AddWithValue("pool", pool);
             cmd.Parameters.AddWithValue("grace", options.Value.OrphanGrace);
-            var ended = new List<Guid>();
-            await using (var reader = await cmd.ExecuteReaderAsync(ct))
-                while (await reader.ReadAsync(ct))
-                    ended.Add(reader.GetGuid(0));
+            var ended = await RowsAsync(cmd, r => r.GetGuid(0), ct);
             foreach (var id in ended)
             {
                 logger.LogWarning("Job {JobId} was cancelled while pool {Pool} had no live worker; ended as cancelled", id, pool);
@@ -88,20 +85,14 @@ public sealed class OrphanedJobRecovery(
     // Folders of jobs that ended (or were deleted) and have not been touched for the grace period.
     private async Task RemoveEndedJobFoldersAsync(CancellationToken ct)
     {
-        var work = Path.Combine(DataDirectory.Resolve(configuration), "work");
-        if (!Directory.Exists(work)) return;
-        var folders = Directory.GetDirectories(work, "job-*")
-            .Where(f => Guid.TryParseExact(Path.GetFileName(f)[4..], "N", out _)
-                        && DateTime.UtcNow - Directory.GetLastWriteTimeUtc(f) > options.Value.OrphanGrace)
-            .ToDictionary(f => Guid.ParseExact(Path.GetFileName(f)[4..], "N"));
+        var folders = JobFolders.All(configuration)
+            .Where(f => DateTime.UtcNow - Directory.GetLastWriteTimeUtc(f.Value) > options.Value.OrphanGrace)
+            .ToDictionary();
         if (folders.Count == 0) return;
         await using var cmd = db.CreateCommand("SELECT id FROM jobs WHERE id = ANY(@ids) AND status IN ('queued', 'running')");
         cmd.Parameters.AddWithValue("ids", folders.Keys.ToArray());
-        var active = new HashSet<Guid>();
-        await using (var reader = await cmd.ExecuteReaderAsync(ct))
-            while (await reader.ReadAsync(ct))
-                active.Add(reader.GetGuid(0));
-        foreach (var (id, folder) in folders.Where(f => !active.Contains(f.Key)))
+        var active = (await RowsAsync(cmd, r => r.GetGuid(0), ct)).ToHashSet();
+        foreach (var (_, folder) in folders.Where(f => !active.Contains(f.Key)))
         {
             try { Directory.Delete(folder, true); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException) { logger.LogDebug(e, "Job folder {Folder} not removed", folder); }
@@ -121,11 +112,7 @@ public sealed class OrphanedJobRecovery(
         cmd.Parameters.AddWithValue("grace", options.Value.OrphanGrace);
         cmd.Parameters.AddWithValue("s", schedulerName);
         cmd.Parameters.AddWithValue("g", PipelineQuartzJob.Group);
-        var lost = new List<(Guid, bool, int, DateTimeOffset, int)>();
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-            lost.Add((reader.GetGuid(0), reader.GetBoolean(1), reader.GetInt32(2), reader.GetFieldValue<DateTimeOffset>(3), reader.GetInt32(4)));
-        return lost;
+        return await RowsAsync(cmd, r => (r.GetGuid(0), r.GetBoolean(1), r.GetInt32(2), r.GetFieldValue<DateTimeOffset>(3), r.GetInt32(4)), ct);
     }
 
     private async Task<List<string>> StaleQuartzJobsAsync(string schedulerName, CancellationToken ct)
@@ -140,10 +127,15 @@ public sealed class OrphanedJobRecovery(
             """);
         cmd.Parameters.AddWithValue("s", schedulerName);
         cmd.Parameters.AddWithValue("g", PipelineQuartzJob.Group);
-        var names = new List<string>();
+        return await RowsAsync(cmd, r => r.GetString(0), ct);
+    }
+
+    private static async Task<List<T>> RowsAsync<T>(NpgsqlCommand cmd, Func<NpgsqlDataReader, T> row, CancellationToken ct)
+    {
+        var rows = new List<T>();
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
-            names.Add(reader.GetString(0));
-        return names;
+            rows.Add(row(reader));
+        return rows;
     }
 }

@@ -8,8 +8,9 @@ public static class WaitTimeout
     public static TimeSpan? Parse(string? value)
     {
         if (value is null) return null;
-        var unit = value.Length > 0 && char.IsLetter(value[^1]) ? char.ToLowerInvariant(value[^1]) : 's';
-        var number = char.IsLetter(value.Length > 0 ? value[^1] : '0') ? value[..^1] : value;
+        bool suffixed = value.Length > 0 && char.IsLetter(value[^1]);
+        var unit = suffixed ? char.ToLowerInvariant(value[^1]) : 's';
+        var number = suffixed ? value[..^1] : value;
         if (!double.TryParse(number, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var amount) || amount <= 0
             || unit is not ('s' or 'm' or 'h'))
             throw new UsageException($"--timeout '{value}' must be a positive number of seconds, or end in s, m or h (e.g. 30m).");

@@ -29,29 +29,14 @@ internal sealed class BinMoments
         }
     }
 
-    public double TotalMass => _mass[^1];
-
-    /// <summary>Bins whose centre lies below <paramref name="bound"/>.</summary>
-    public int CountBelow(double bound)
+    /// <summary>Bins whose centre lies below <paramref name="bound"/> (or at it, when <paramref name="inclusive"/>).</summary>
+    public int CountBelow(double bound, bool inclusive = false)
     {
         int lo = 0, hi = _centers.Length;
         while (lo < hi)
         {
             int mid = (lo + hi) >>> 1;
-            if (_centers[mid] < bound) lo = mid + 1;
-            else hi = mid;
-        }
-        return lo;
-    }
-
-    /// <summary>Bins whose centre lies at or below <paramref name="bound"/>.</summary>
-    public int CountAtOrBelow(double bound)
-    {
-        int lo = 0, hi = _centers.Length;
-        while (lo < hi)
-        {
-            int mid = (lo + hi) >>> 1;
-            if (_centers[mid] <= bound) lo = mid + 1;
+            if (_centers[mid] < bound || inclusive && _centers[mid] == bound) lo = mid + 1;
             else hi = mid;
         }
         return lo;

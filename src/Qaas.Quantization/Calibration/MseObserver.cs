@@ -64,10 +64,11 @@ public sealed class MseObserver : IHistogramObserver
         double clipLo = (double)(Type.QMin() - p.ZeroPoint) * p.Scale;
         double clipHi = (double)(Type.QMax() - p.ZeroPoint) * p.Scale;
         double rounding = (double)p.Scale * p.Scale / 12;
-        int below = moments.CountBelow(clipLo), inside = moments.CountAtOrBelow(clipHi), bins = Histogram.BinCount;
+        // clipLo <= 0 <= clipHi, so the bins below clipLo come before those up to clipHi.
+        int below = moments.CountBelow(clipLo), upToHi = moments.CountBelow(clipHi, inclusive: true);
         double error = moments.SquaredDistance(0, below, clipLo)
-            + rounding * moments.Mass(below, Math.Max(below, inside))
-            + moments.SquaredDistance(Math.Max(below, inside), bins, clipHi);
+            + rounding * moments.Mass(below, upToHi)
+            + moments.SquaredDistance(upToHi, Histogram.BinCount, clipHi);
         return error / Histogram.TotalCount;
     }
 }
