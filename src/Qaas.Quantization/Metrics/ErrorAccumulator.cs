@@ -59,38 +59,35 @@ public sealed class ErrorAccumulator
             ae = Vector256.Sum(vae);
             max = TensorPrimitives.Max(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.As<Vector256<float>, float>(ref vmax), 8));
         }
-        for (; i < r.Length; i++)
-        {
-            float a = r[i], b = c[i], e = b - a;
-            rr += a * a;
-            cc += b * b;
-            rc += a * b;
-            ee += e * e;
-            ae += MathF.Abs(e);
-            max = MathF.Max(max, MathF.Abs(e));
-        }
+        var tail = Sums<float>(r[i..], c[i..]);
+        (rr, cc, rc, ee, ae, max) = (rr + tail.Rr, cc + tail.Cc, rc + tail.Rc, ee + tail.Ee, ae + tail.Ae, MathF.Max(max, tail.Max));
         // Squares of values past ~1.8e19 overflow float: such a chunk is summed again in double.
         if (!(float.IsFinite(rr) && float.IsFinite(cc) && float.IsFinite(rc) && float.IsFinite(ee) && float.IsFinite(ae)))
-            AddChunkInDouble(r, c);
+        {
+            var d = Sums<double>(r, c);
+            Accumulate(d.Rr, d.Cc, d.Rc, d.Ee, d.Ae, (float)d.Max);
+        }
         else
             Accumulate(rr, cc, rc, ee, ae, max);
     }
 
-    private void AddChunkInDouble(ReadOnlySpan<float> r, ReadOnlySpan<float> c)
+    // The scalar sums (r.r, c.c, r.c, e.e, |e|, max |e|, with e = c - r) in T: the vector loop's tail in float, and a
+    // whole chunk in double when float overflowed.
+    private static (T Rr, T Cc, T Rc, T Ee, T Ae, T Max) Sums<T>(ReadOnlySpan<float> r, ReadOnlySpan<float> c)
+        where T : System.Numerics.IFloatingPointIeee754<T>
     {
-        double rr = 0, cc = 0, rc = 0, ee = 0, ae = 0;
-        float max = 0;
+        T rr = T.Zero, cc = T.Zero, rc = T.Zero, ee = T.Zero, ae = T.Zero, max = T.Zero;
         for (int i = 0; i < r.Length; i++)
         {
-            double a = r[i], b = c[i], e = b - a;
+            T a = T.CreateTruncating(r[i]), b = T.CreateTruncating(c[i]), e = b - a;
             rr += a * a;
             cc += b * b;
             rc += a * b;
             ee += e * e;
-            ae += Math.Abs(e);
-            max = MathF.Max(max, (float)Math.Abs(e));
+            ae += T.Abs(e);
+            max = T.Max(max, T.Abs(e));
         }
-        Accumulate(rr, cc, rc, ee, ae, max);
+        return (rr, cc, rc, ee, ae, max);
     }
 
     private void Accumulate(double rr, double cc, double rc, double ee, double ae, float max)
